@@ -1,0 +1,1 @@
+"""Sustainability dashboard for public service mutuals: data, indicators, charts, reports."""

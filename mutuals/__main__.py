@@ -1,0 +1,7 @@
+"""``python -m mutuals``: see mutuals.cli."""
+
+import sys
+
+from mutuals.cli import main
+
+sys.exit(main())

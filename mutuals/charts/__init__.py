@@ -1,0 +1,1 @@
+"""Chart builders: pure functions from a DataFrame to an ``alt.Chart``."""

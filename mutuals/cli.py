@@ -1,0 +1,120 @@
+"""Command line: ``python -m mutuals generate|build|indicators|boardpack``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from mutuals.infra.build import BuildError, build, ensure_database
+from mutuals.infra.db import DATA_DIR, DEFAULT_DB_PATH, Database
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}")
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from mutuals.sample.generate import generate, write_csvs
+
+    started = time.perf_counter()
+    paths = write_csvs(generate(args.mutuals, args.seed), Path(args.out))
+    print(f"wrote {len(paths)} files to {args.out} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    try:
+        report = build(args.data, args.db)
+    except BuildError as exc:
+        print(f"build failed: {exc}", file=sys.stderr)
+        print("the existing database (if any) was left untouched", file=sys.stderr)
+        return 1
+    rows = ", ".join(f"{t} {n:,}" for t, n in report.rows.items())
+    print(f"built {report.db_path} in {report.seconds:.2f} s ({rows})", file=sys.stderr)
+    return 0
+
+
+def _open_db(args: argparse.Namespace) -> Database:
+    """Open the database, building it first from --data (or data/ for the default file) when stale."""
+    db_path = Path(args.db)
+    if args.data or db_path == DEFAULT_DB_PATH:
+        ensure_database(args.data or DATA_DIR, db_path)
+    return Database(db_path)
+
+
+def cmd_indicators(args: argparse.Namespace) -> int:
+    from mutuals.services.indicators import compute_indicators, output_columns
+
+    with _open_db(args) as db:
+        frame = compute_indicators(db, args.as_of, min_respondents=args.min_respondents)
+    frame = frame[output_columns()]
+    if args.format == "json":
+        for col in frame.columns:
+            if str(frame[col].dtype).startswith(("datetime", "date")):
+                frame[col] = frame[col].astype(str)
+        text = frame.to_json(orient="records", date_format="iso", indent=1, force_ascii=False)
+        sys.stdout.write(text + "\n")
+    else:
+        frame.to_csv(sys.stdout, index=False, float_format="%.6g", lineterminator="\n")
+    return 0
+
+
+def cmd_boardpack(args: argparse.Namespace) -> int:
+    from mutuals.reports.boardpack import write_board_pack
+
+    with _open_db(args) as db:
+        try:
+            path = write_board_pack(db, args.mutual_id, Path(args.out), as_of=args.as_of)
+        except LookupError as exc:
+            print(f"boardpack: {exc}", file=sys.stderr)
+            return 2
+    print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    from mutuals.sample.generate import DEFAULT_MUTUALS, DEFAULT_SEED
+
+    top = argparse.ArgumentParser(prog="python -m mutuals", description=__doc__)
+    sub = top.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="write a seeded synthetic data set (one CSV per table)")
+    gen.add_argument("--mutuals", type=int, default=DEFAULT_MUTUALS, help="number of mutuals (default %(default)s)")
+    gen.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (default %(default)s)")
+    gen.add_argument("--out", default=str(DATA_DIR), help="output folder (default data/)")
+    gen.set_defaults(func=cmd_generate)
+
+    bld = sub.add_parser("build", help="validate the CSVs and build the DuckDB file")
+    bld.add_argument("--data", default=str(DATA_DIR), help="folder of CSVs (default data/)")
+    bld.add_argument("--db", default=str(DEFAULT_DB_PATH), help="database file (default data/mutuals.duckdb)")
+    bld.set_defaults(func=cmd_build)
+
+    def db_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--db", default=str(DEFAULT_DB_PATH), help="database file (built if missing)")
+        p.add_argument("--data", default=None, help="folder of CSVs to build from when the database is missing")
+        p.add_argument("--as-of", type=_iso_date, default=None, help="as-of date YYYY-MM-DD (default: the data date)")
+
+    ind = sub.add_parser("indicators", help="print every mutual's indicators, statuses and overall status")
+    db_options(ind)
+    ind.add_argument("--format", choices=["csv", "json"], default="csv")
+    ind.add_argument("--min-respondents", type=int, default=None, help="survey suppression threshold (default 11)")
+    ind.set_defaults(func=cmd_indicators)
+
+    pack = sub.add_parser("boardpack", help="write a mutual's board pack as PDF")
+    pack.add_argument("mutual_id")
+    db_options(pack)
+    pack.add_argument("--out", required=True, help="output PDF path")
+    pack.set_defaults(func=cmd_boardpack)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)

@@ -1,0 +1,95 @@
+"""A commissioner's (or any filtered) portfolio: headline figures, matrix, contracts, warnings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from mutuals import formatting as fmt
+from mutuals.rules import OVERALL_STATUSES, load_rules
+from mutuals.services.indicators import QueryRunner, compute_indicators
+from mutuals.services.warnings import early_warnings
+
+
+def year_earlier(day: date) -> date:
+    """The same date a year before (29 Feb falls back to 28 Feb)."""
+    return (pd.Timestamp(day) - pd.DateOffset(years=1)).date()
+
+
+@dataclass(frozen=True)
+class Headline:
+    key: str
+    label: str
+    value: float
+    previous: float | None
+    kind: str  # count | money
+    help: str
+
+    @property
+    def delta(self) -> float | None:
+        return None if self.previous is None else self.value - self.previous
+
+
+@dataclass(frozen=True)
+class PortfolioView:
+    as_of: date
+    previous_as_of: date
+    indicators: pd.DataFrame          # one row per mutual, rated
+    previous_indicators: pd.DataFrame
+    contracts: pd.DataFrame           # contracts active on as_of
+    warnings: pd.DataFrame
+    headlines: tuple[Headline, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        return self.indicators.empty
+
+
+def active_contracts(db: QueryRunner, as_of: date, mutual_ids: list[str]) -> pd.DataFrame:
+    rules = load_rules()
+    return db.query("active_contracts", as_of=as_of, scope=mutual_ids, days_per_month=rules.days_per_month)
+
+
+def _figures(indicators: pd.DataFrame, contracts: pd.DataFrame, as_of: date) -> dict[str, float]:
+    live = indicators[indicators["stage"] != "ceased"]
+    ends = pd.to_datetime(contracts["end_date"])
+    d = pd.Timestamp(as_of)
+    out = {
+        "mutuals": float(len(live)),
+        "staff": float(live["staff_count"].fillna(0).sum()),
+        "contract_value": float(contracts["annual_value"].sum()),
+        "ending_12m": float(contracts.loc[ends <= d + pd.Timedelta(days=365), "annual_value"].sum()),
+        "ending_24m": float(contracts.loc[ends <= d + pd.Timedelta(days=730), "annual_value"].sum()),
+    }
+    counts = indicators["overall_status"].value_counts()
+    for status in OVERALL_STATUSES:
+        out[f"status_{status}"] = float(counts.get(status, 0))
+    return out
+
+
+HEADLINE_LABELS = [
+    ("mutuals", "Mutuals", "count", "Mutuals in the portfolio that have not ceased trading."),
+    ("staff", "Staff", "count", "Total staff of those mutuals."),
+    ("contract_value", "Annual contract value", "money", "Annual value of all contracts active on the as-of date."),
+    ("ending_12m", "Value ending ≤ 12 months", "money", "Annual value of active contracts ending within 365 days."),
+    ("ending_24m", "Value ending ≤ 24 months", "money", "Annual value of active contracts ending within 730 days."),
+]
+
+
+def build_portfolio(db: QueryRunner, as_of: date, **filters) -> PortfolioView:
+    """Everything the portfolio page shows, for ``as_of`` and the same date a year earlier."""
+    previous_as_of = year_earlier(as_of)
+    now = compute_indicators(db, as_of, **filters)
+    before = compute_indicators(db, previous_as_of, **filters)
+    contracts = active_contracts(db, as_of, now["mutual_id"].tolist())
+    contracts_before = active_contracts(db, previous_as_of, before["mutual_id"].tolist())
+    current, previous = _figures(now, contracts, as_of), _figures(before, contracts_before, previous_as_of)
+    headlines = [Headline(k, label, current[k], previous[k], kind, help) for k, label, kind, help in HEADLINE_LABELS]
+    for status in ("at_risk", "concern", "watch", "sustainable", "pre_spin_out", "ceased"):
+        style = fmt.OVERALL_STYLES[status]
+        headlines.append(Headline(f"status_{status}", style.label, current[f"status_{status}"],
+                                  previous[f"status_{status}"], "count",
+                                  f"Mutuals whose overall status is {style.word.lower()}."))
+    return PortfolioView(as_of, previous_as_of, now, before, contracts, early_warnings(now), tuple(headlines))

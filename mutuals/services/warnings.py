@@ -1,0 +1,98 @@
+"""Early warnings: plain-language sentences from red (and some amber) indicators.
+
+Each warning is tied to an indicator status from the config rules, so a warning
+never disagrees with the status matrix. Sentences follow the CQC market
+oversight idea: say what is happening, in numbers, most severe first.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import pandas as pd
+
+from mutuals import formatting as fmt
+
+OVERALL_RANK = {"at_risk": 0, "concern": 1, "watch": 2, "sustainable": 3, "pre_spin_out": 4, "ceased": 5}
+
+
+def _months(value) -> str:
+    n = round(float(value))
+    return f"{n} month" if n == 1 else f"{n} months"
+
+
+def _contract(r: dict) -> str:
+    text = (f"Largest contract ({fmt.money(r['main_contract_value'])} a year) ends in "
+            f"{_months(r['months_to_main_contract_end'])}")
+    if fmt.is_missing(r.get("months_since_relationship_review")):
+        return text + "; no commissioner review on record."
+    return text + f"; last commissioner review {_months(r['months_since_relationship_review'])} ago."
+
+
+def _early_peak(r: dict) -> str:
+    phase = fmt.PHASE_WORDS.get(r.get("peak_phase"), "an earlier phase")
+    return (f"Engagement peaked during {phase} and has fallen "
+            f"{abs(float(r['engagement_change_from_peak'])):.1f} points since.")
+
+
+# (indicator column, weight: lower is more severe, sentence builder). Applies when the status is red.
+RED_WARNINGS: list[tuple[str, int, Callable[[dict], str]]] = [
+    ("months_to_main_contract_end", 0, _contract),
+    ("reserves_months", 1, lambda r: f"Reserves cover {float(r['reserves_months']):.1f} months of spending."),
+    ("parent_income_share", 2, lambda r: f"{fmt.percent(r['parent_income_share'])} of income comes from the "
+                                         "parent commissioner."),
+    ("value_ending_12m_share", 3, lambda r: f"{fmt.percent(r['value_ending_12m_share'])} of contract value "
+                                            "ends within 12 months."),
+    ("surplus_margin", 4, lambda r: f"Running a deficit of {fmt.percent(-float(r['surplus_margin']))} of income."),
+    ("engagement_change_from_peak", 5, None),  # worded as early peak when it applies
+    ("income_growth", 6, lambda r: f"Income fell {fmt.percent(-float(r['income_growth']))} on the previous year."),
+    ("plan_delivery", 7, lambda r: f"Income is {fmt.percent(r['plan_delivery'])} of the business-plan target."),
+    ("non_parent_share_vs_plan", 8, lambda r: "Non-parent income share is "
+                                              f"{fmt.points(-float(r['non_parent_share_vs_plan'])).lstrip('+')} "
+                                              "behind the plan."),
+    ("engagement_score", 9, lambda r: f"Staff engagement is {fmt.score10(r['engagement_score'])}, "
+                                      "below the 6.5 amber line."),
+    ("response_rate", 10, lambda r: f"Only {fmt.percent(r['response_rate'])} of staff answered the latest survey."),
+    ("months_since_strategy_session", 11, lambda r: "No leadership strategy session for "
+                                                    f"{_months(r['months_since_strategy_session'])}."),
+    ("months_since_relationship_review", 12, lambda r: "No commissioner relationship review for "
+                                                       f"{_months(r['months_since_relationship_review'])}."),
+    ("relationship_rating", 13, lambda r: f"Latest commissioner rating is {fmt.rating5(r['relationship_rating'])}."),
+    ("largest_commissioner_share", 14, lambda r: f"One commissioner holds "
+                                                 f"{fmt.percent(r['largest_commissioner_share'])} of contract value."),
+    ("member_share", 15, lambda r: f"Only {fmt.percent(r['member_share'])} of staff are members or owners."),
+    ("innovations_per_100_staff", 16, lambda r: "No staff innovation embedded in the last year."
+                                                if float(r["innovations_per_100_staff"]) == 0 else
+                                                f"Staff innovations embedded: {fmt.per100(r['innovations_per_100_staff'])}."),
+]
+
+COLUMNS = ["mutual_id", "name", "overall_status", "severity", "indicator", "warning"]
+
+
+def warnings_for(row: dict) -> list[tuple[int, str, str]]:
+    """(weight, indicator, sentence) for one rated mutual."""
+    if row.get("stage") != "trading":
+        return []
+    out: list[tuple[int, str, str]] = []
+    if bool(row.get("early_peak")):
+        out.append((5, "engagement_change_from_peak", _early_peak(row)))
+    for column, weight, sentence in RED_WARNINGS:
+        if row.get(f"{column}_status") != "red" or sentence is None:
+            continue
+        out.append((weight, column, sentence(row)))
+    return out
+
+
+def early_warnings(indicators: pd.DataFrame) -> pd.DataFrame:
+    """All warnings for the mutuals in ``indicators``, most severe first."""
+    rows = []
+    for r in indicators.to_dict("records"):
+        rank = OVERALL_RANK.get(r["overall_status"], 9)
+        for weight, column, text in warnings_for(r):
+            rows.append({"mutual_id": r["mutual_id"], "name": r["name"], "overall_status": r["overall_status"],
+                         "severity": rank * 100 + weight, "indicator": column, "warning": text,
+                         "_reds": -int(r.get("reds", 0))})
+    if not rows:
+        return pd.DataFrame(columns=COLUMNS)
+    frame = pd.DataFrame(rows).sort_values(["severity", "_reds", "name"], kind="stable")
+    return frame[COLUMNS].reset_index(drop=True)

@@ -1,0 +1,98 @@
+"""Cached access to the database for the pages.
+
+One read-only connection per database file is shared by every session
+(``st.cache_resource``); each query runs on its own cursor. Query results are
+cached by database version, query name and parameters (``st.cache_data``), so
+a filter change re-runs only the queries whose parameters changed and never
+re-reads the CSVs.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from mutuals import settings
+from mutuals.infra.build import ensure_database
+from mutuals.infra.db import Database
+from mutuals.services import indicators as indicator_service
+
+
+@st.cache_resource(show_spinner="Building the database from the CSV files…")
+def _database(path: str, version: int) -> Database:
+    """The shared connection for one version (mtime) of a database file."""
+    return Database(path)
+
+
+def _current() -> tuple[str, int]:
+    path = ensure_database(settings.data_dir(), settings.db_path())
+    return str(path), path.stat().st_mtime_ns
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _query(path: str, version: int, name: str, params: tuple[tuple[str, Any], ...]) -> pd.DataFrame:
+    return _database(path, version).query(name, **dict(params))
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, (list, set, frozenset, tuple)):
+        return tuple(sorted(value)) if isinstance(value, (set, frozenset)) else tuple(value)
+    return value
+
+
+class CachedDatabase:
+    """A QueryRunner whose results are cached across reruns and sessions."""
+
+    def __init__(self, path: str, version: int):
+        self.path, self.version = path, version
+
+    def query(self, name: str, **params: Any) -> pd.DataFrame:
+        frozen = tuple(sorted((k, _freeze(v)) for k, v in params.items()))
+        return _query(self.path, self.version, name, frozen)
+
+
+def db() -> CachedDatabase:
+    """The cached query runner for the current data set."""
+    return CachedDatabase(*_current())
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _indicators(path: str, version: int, as_of: date, filters: tuple[tuple[str, Any], ...]) -> pd.DataFrame:
+    kwargs = {k: (list(v) if isinstance(v, tuple) else v) for k, v in filters}
+    return indicator_service.compute_indicators(CachedDatabase(path, version), as_of, **kwargs)
+
+
+def indicators(as_of: date, **filters: Any) -> pd.DataFrame:
+    """Rated indicators for every visible mutual as of ``as_of`` (see compute_indicators)."""
+    frozen = tuple(sorted((k, _freeze(v)) for k, v in filters.items()))
+    return _indicators(*_current(), as_of, frozen)
+
+
+def data_date() -> date | None:
+    return indicator_service.data_date(db())
+
+
+def dataset_info() -> dict[str, str]:
+    frame = db().query("dataset_info")
+    return dict(zip(frame["key"], frame["value"]))
+
+
+def is_synthetic() -> bool:
+    return dataset_info().get("synthetic", "").lower() == "true"
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _portfolio(path: str, version: int, as_of: date, filters: tuple[tuple[str, Any], ...]):
+    from mutuals.services.portfolio import build_portfolio
+
+    kwargs = {k: (list(v) if isinstance(v, tuple) else v) for k, v in filters}
+    return build_portfolio(CachedDatabase(path, version), as_of, **kwargs)
+
+
+def portfolio(as_of: date, **filters: Any):
+    """The cached PortfolioView for these filters."""
+    frozen = tuple(sorted((k, _freeze(v)) for k, v in filters.items()))
+    return _portfolio(*_current(), as_of, frozen)
