@@ -17,8 +17,10 @@ ROOT = Path(__file__).resolve().parent
 PRODUCT = "Mutuals Sustainability"
 
 # (file, title, icon, url path); only pages whose file exists are registered.
+# The default page is served at "/"; it still gets an explicit url path (AppTest needs one).
+DEFAULT_PAGE = "portfolio"
 PAGES = [
-    ("pages/portfolio.py", "Portfolio", ":material/dashboard:", ""),
+    ("pages/portfolio.py", "Portfolio", ":material/dashboard:", "portfolio"),
     ("pages/mutual.py", "Mutual", ":material/domain:", "mutual"),
     ("pages/explorer.py", "Explorer", ":material/query_stats:", "explorer"),
     ("pages/data.py", "Data", ":material/database:", "data"),
@@ -31,7 +33,7 @@ def main() -> None:
                        initial_sidebar_state="expanded")
     theme.enable()
     pages = [
-        st.Page(str(ROOT / path), title=title, icon=icon, url_path=url or None, default=(url == ""))
+        st.Page(path, title=title, icon=icon, url_path=url, default=(url == DEFAULT_PAGE))
         for path, title, icon, url in PAGES
         if (ROOT / path).is_file()
     ]

@@ -62,7 +62,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
         text = frame.to_json(orient="records", date_format="iso", indent=1, force_ascii=False)
         sys.stdout.write(text + "\n")
     else:
-        frame.to_csv(sys.stdout, index=False, float_format="%.6g", lineterminator="\n")
+        frame.to_csv(sys.stdout, index=False, float_format="%.10g", lineterminator="\n")
     return 0
 
 

@@ -39,7 +39,11 @@ event = st.altair_chart(charts.status_matrix(long), theme=None, on_select="rerun
 st.caption(charts.matrix_caption(view.indicators))
 components.csv_download(view.indicators, "indicators", "portfolio-indicators")
 
-picked = (event.selection.get("pick") or [{}])[0].get("mutual_id") if event and event.selection else None
+names = dict(zip(long["mutual_id"], long["mutual"]))
+clicked = components.selected_values(event, "pick", "mutual_id")
+chosen = st.selectbox("Mutual detail", list(names), index=None, format_func=names.get, key="portfolio_pick",
+                      placeholder="Click a row in the matrix, or search for a mutual…")
+picked = clicked[0] if clicked else chosen
 if picked:
     row = view.indicators.set_index("mutual_id").loc[picked]
     with st.container(border=True):

@@ -150,123 +150,147 @@ def overall(stage: str, statuses: dict[str, str]) -> str:
     return "sustainable"
 
 
-def _by_mutual(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    return {key: group for key, group in frame.groupby("mutual_id", sort=False)}
+def _by_mutual(rows: list[dict], keep=lambda row: True) -> dict[str, list[dict]]:
+    """The rows that pass ``keep``, grouped by mutual_id."""
+    out: dict[str, list[dict]] = {}
+    for row in rows:
+        if keep(row):
+            out.setdefault(row["mutual_id"], []).append(row)
+    return out
 
 
 # --------------------------------------------------------------------------- per-topic pieces
 
-def _finance(fin: pd.DataFrame, plans: pd.DataFrame) -> dict[str, float]:
+def _finance(fin: list[dict], plans: list[dict]) -> dict[str, float]:
     """fin: this mutual's financial rows with year_end <= D; plans: its plan_targets rows."""
     out = dict.fromkeys(["plan_delivery", "non_parent_share_vs_plan", "parent_income_share",
                          "reserves_months", "surplus_margin", "income_growth"], math.nan)
-    if fin.empty:
+    if not fin:
         return out
-    fin = fin.sort_values("year_end", ascending=False).copy()
-    fin["income_total"] = fin["income_parent"] + fin["income_other_public"] + fin["income_non_public"]
-    latest = fin.iloc[0]
-    out["parent_income_share"] = div(latest["income_parent"], latest["income_total"])
+    fin = sorted(fin, key=lambda r: r["year_end"], reverse=True)
+    total = {id(r): r["income_parent"] + r["income_other_public"] + r["income_non_public"] for r in fin}
+    latest = fin[0]
+    income = total[id(latest)]
+    out["parent_income_share"] = div(latest["income_parent"], income)
     out["reserves_months"] = div(latest["unrestricted_reserves"], div(latest["expenditure"], 12))
-    out["surplus_margin"] = div(latest["income_total"] - latest["expenditure"], latest["income_total"])
-    if len(fin) > 1:
-        ratio = div(latest["income_total"], fin.iloc[1]["income_total"])
-        out["income_growth"] = ratio - 1 if not math.isnan(ratio) else math.nan
+    out["surplus_margin"] = div(income - latest["expenditure"], income)
+    if len(fin) > 1:  # the previous financial year: the next-latest year_end row
+        ratio = div(income, total[id(fin[1])])
+        out["income_growth"] = ratio - 1  # NaN stays NaN
 
     # Plan: the latest year (<= D) with both an actual and a target.
-    both = fin.merge(plans[["year_end", "planned_income", "planned_non_parent_income"]], on="year_end")
-    if not both.empty:
-        row = both.sort_values("year_end", ascending=False).iloc[0]
-        out["plan_delivery"] = div(row["income_total"], row["planned_income"])
-        actual_np = div(row["income_parent"], row["income_total"])
-        planned_np = div(row["planned_non_parent_income"], row["planned_income"])
-        out["non_parent_share_vs_plan"] = (1 - actual_np) - planned_np  # NaN propagates
+    targets = {p["year_end"]: p for p in plans}
+    for row in fin:  # newest first
+        if row["year_end"] in targets:
+            plan = targets[row["year_end"]]
+            out["plan_delivery"] = div(total[id(row)], plan["planned_income"])
+            actual_non_parent = 1 - div(row["income_parent"], total[id(row)])
+            planned_non_parent = div(plan["planned_non_parent_income"], plan["planned_income"])
+            out["non_parent_share_vs_plan"] = actual_non_parent - planned_non_parent  # NaN propagates
+            break
     return out
 
 
-def _engagement(rows: pd.DataFrame, min_resp: int) -> dict:
-    """rows: this mutual's engagement rows with survey_date <= D."""
-    out = {"engagement_score": math.nan, "engagement_change_from_peak": math.nan,
-           "response_rate": math.nan, "early_peak": False, "_phase_conflict": None}
-    if rows.empty:
-        return out
+def _waves(rows: list[dict], min_resp: int) -> list[dict]:
+    """rows: this mutual's engagement rows with survey_date <= D -> its waves, oldest first."""
+    by_date: dict = {}
+    for r in rows:
+        by_date.setdefault(r["survey_date"], []).append(r)
     waves = []
-    for survey_date, wave in rows.groupby("survey_date", sort=True):
-        phases = sorted(wave["phase"].unique())
-        if len(phases) > 1:
-            out["_phase_conflict"] = (survey_date, phases)
-        group_score = (wave["motivation"] + wave["involvement"] + wave["advocacy"]) / 3
-        scored = group_score.notna()
-        weight = wave.loc[scored, "respondents"].sum()
-        raw = div((wave.loc[scored, "respondents"] * group_score[scored]).sum(), weight)
-        respondents = wave["respondents"].sum()
+    for survey_date in sorted(by_date):
+        groups = by_date[survey_date]
+        phases = sorted({g["phase"] for g in groups})
+        weighted, weight = 0.0, 0.0
+        for g in groups:
+            score = (g["motivation"] + g["involvement"] + g["advocacy"]) / 3
+            if not math.isnan(score):
+                weighted += g["respondents"] * score
+                weight += g["respondents"]
+        respondents = sum(g["respondents"] for g in groups)
+        raw = div(weighted, weight)
         waves.append({
             "survey_date": survey_date,
+            "phases": phases,
             "phase": phases[0],
-            "score": raw if respondents >= min_resp else math.nan,
+            "score": raw if respondents >= min_resp else math.nan,  # suppressed below the minimum
             "respondents": respondents,
-            "eligible": wave["eligible_staff"].sum(),
+            "eligible": sum(g["eligible_staff"] for g in groups),
         })
+    return waves
+
+
+def _engagement(rows: list[dict], min_resp: int) -> dict:
+    out = {"engagement_score": math.nan, "engagement_change_from_peak": math.nan,
+           "response_rate": math.nan, "early_peak": False, "_phase_conflict": None}
+    waves = _waves(rows, min_resp)
+    if not waves:
+        return out
+    conflicts = [(w["survey_date"], w["phases"]) for w in waves if len(w["phases"]) > 1]
+    out["_phase_conflict"] = conflicts or None
     latest = waves[-1]
     out["engagement_score"] = latest["score"]
     out["response_rate"] = div(latest["respondents"], latest["eligible"])
-    scored_waves = [w for w in waves if not math.isnan(w["score"])]
-    if scored_waves and not math.isnan(latest["score"]):
-        peak = max(w["score"] for w in scored_waves)
-        peak_wave = next(w for w in scored_waves if w["score"] == peak)  # earliest reaching max
+    scored = [w for w in waves if not math.isnan(w["score"])]
+    if scored and not math.isnan(latest["score"]):
+        peak = max(w["score"] for w in scored)
+        peak_wave = next(w for w in scored if w["score"] == peak)  # the earliest reaching the max
         change = latest["score"] - peak
         out["engagement_change_from_peak"] = change
         out["early_peak"] = bool(peak_wave["phase"] in EARLY_PHASES and round(change, 9) <= -0.5)
     return out
 
 
-def _contracts(rows: pd.DataFrame, d: pd.Timestamp) -> dict[str, float]:
+def _contracts(rows: list[dict], d: pd.Timestamp) -> dict[str, float]:
     """rows: this mutual's contracts (all dates)."""
     out = dict.fromkeys(["largest_commissioner_share", "months_to_main_contract_end",
                          "value_ending_12m_share"], math.nan)
-    active = rows[(rows["start_date"] <= d) & (d <= rows["end_date"])]
-    if active.empty:
+    active = [c for c in rows if c["start_date"] <= d <= c["end_date"]]
+    if not active:
         return out
-    total = active["annual_value"].sum()
-    out["largest_commissioner_share"] = div(active.groupby("commissioner_id")["annual_value"].sum().max(), total)
-    main = active.sort_values(["annual_value", "end_date"], ascending=[False, True]).iloc[0]
+    total = sum(c["annual_value"] for c in active)
+    per_commissioner: dict[str, float] = {}
+    for c in active:
+        per_commissioner[c["commissioner_id"]] = per_commissioner.get(c["commissioner_id"], 0.0) + c["annual_value"]
+    out["largest_commissioner_share"] = div(max(per_commissioner.values()), total)
+    main = min(active, key=lambda c: (-c["annual_value"], c["end_date"]))  # largest value, then earliest end
     out["months_to_main_contract_end"] = months(d, main["end_date"])
-    ending = active.loc[active["end_date"] <= d + pd.Timedelta(days=WINDOW_DAYS), "annual_value"].sum()
-    out["value_ending_12m_share"] = div(ending, total)
+    horizon = d + pd.Timedelta(days=WINDOW_DAYS)
+    out["value_ending_12m_share"] = div(sum(c["annual_value"] for c in active if c["end_date"] <= horizon), total)
     return out
 
 
-def _reviews(rows: pd.DataFrame, d: pd.Timestamp) -> dict[str, float]:
+def _reviews(rows: list[dict], d: pd.Timestamp) -> dict[str, float]:
     """rows: this mutual's reviews with review_date <= D."""
-    if rows.empty:
+    if not rows:
         return {"months_since_relationship_review": math.nan, "relationship_rating": math.nan}
-    last = rows["review_date"].max()
+    last = max(r["review_date"] for r in rows)
+    ratings = [r["rating"] for r in rows if r["review_date"] == last]
     return {"months_since_relationship_review": months(last, d),
-            "relationship_rating": float(rows.loc[rows["review_date"] == last, "rating"].mean())}
+            "relationship_rating": sum(ratings) / len(ratings)}
 
 
 # --------------------------------------------------------------------------- the whole table
 
 def recompute(tables: dict[str, pd.DataFrame], as_of=None, min_respondents: int = MIN_RESPONDENTS) -> pd.DataFrame:
     """One row per mutual visible on D (index mutual_id): stage, values, statuses, early_peak, overall."""
-    t = tables
-    d = pd.Timestamp(as_of) if as_of is not None else data_date(t)
-    mu = t["mutuals"]
-    visible = mu[mu["options_appraisal_date"].fillna(mu["spin_out_date"]) <= d]
+    d = pd.Timestamp(as_of) if as_of is not None else data_date(tables)
+    t = {name: frame.to_dict("records") for name, frame in tables.items()}  # plain Python from here on
+    window_start = d - pd.Timedelta(days=WINDOW_DAYS)
 
-    fin = _by_mutual(t["financials"][t["financials"]["year_end"] <= d])
+    fin = _by_mutual(t["financials"], lambda r: r["year_end"] <= d)
     plans = _by_mutual(t["plan_targets"])
-    sessions = _by_mutual(t["strategy_sessions"][t["strategy_sessions"]["session_date"] <= d])
-    eng = _by_mutual(t["engagement"][t["engagement"]["survey_date"] <= d])
-    inn = t["innovations"]
-    inn = inn[(inn["origin"] == "staff") & (inn["status"] == "embedded")
-              & (inn["innovation_date"] > d - pd.Timedelta(days=WINDOW_DAYS)) & (inn["innovation_date"] <= d)]
-    innovation_counts = inn.groupby("mutual_id").size().to_dict()
+    sessions = _by_mutual(t["strategy_sessions"], lambda r: r["session_date"] <= d)
+    eng = _by_mutual(t["engagement"], lambda r: r["survey_date"] <= d)
+    innovations = _by_mutual(t["innovations"], lambda r: r["origin"] == "staff" and r["status"] == "embedded"
+                             and window_start < r["innovation_date"] <= d)
     contracts = _by_mutual(t["contracts"])
-    reviews = _by_mutual(t["relationship_reviews"][t["relationship_reviews"]["review_date"] <= d])
+    reviews = _by_mutual(t["relationship_reviews"], lambda r: r["review_date"] <= d)
 
-    empty = {name: frame.iloc[0:0] for name, frame in t.items()}
     records = []
-    for m in visible.to_dict("records"):
+    for m in t["mutuals"]:
+        appears = m["options_appraisal_date"] if not pd.isna(m["options_appraisal_date"]) else m["spin_out_date"]
+        if not appears <= d:
+            continue
         mid = m["mutual_id"]
         if m["status"] == "ceased" and not pd.isna(m["ceased_date"]) and m["ceased_date"] <= d:
             stage = "ceased"
@@ -275,15 +299,15 @@ def recompute(tables: dict[str, pd.DataFrame], as_of=None, min_respondents: int 
         else:
             stage = "trading"
         rec = {"mutual_id": mid, "stage": stage}
-        rec.update(_finance(fin.get(mid, empty["financials"]), plans.get(mid, empty["plan_targets"])))
+        rec.update(_finance(fin.get(mid, []), plans.get(mid, [])))
         s = sessions.get(mid)
         rec["months_since_strategy_session"] = (
-            months(s["session_date"].max(), d) if s is not None else math.nan)
-        rec.update(_engagement(eng.get(mid, empty["engagement"]), min_respondents))
-        rec["innovations_per_100_staff"] = div(innovation_counts.get(mid, 0) * 100, m["staff_count"])
+            months(max(r["session_date"] for r in s), d) if s else math.nan)
+        rec.update(_engagement(eng.get(mid, []), min_respondents))
+        rec["innovations_per_100_staff"] = div(len(innovations.get(mid, [])) * 100, m["staff_count"])
         rec["member_share"] = m["member_share"]
-        rec.update(_contracts(contracts.get(mid, empty["contracts"]), d))
-        rec.update(_reviews(reviews.get(mid, empty["relationship_reviews"]), d))
+        rec.update(_contracts(contracts.get(mid, []), d))
+        rec.update(_reviews(reviews.get(mid, []), d))
         statuses = {c: rate(c, rec[c]) for c in INDICATORS}
         rec.update({f"{c}_status": s for c, s in statuses.items()})
         rec["overall_status"] = overall(stage, statuses)

@@ -13,8 +13,10 @@ subprocess on the same CSVs and compare, mutual by mutual and column by column:
   unit in the sixth printed digit.
 
 Data sets: the bundled sample in ``data/`` (at its data date and two earlier
-as-of dates) and the hand-made fixture (at its data date, at boundary dates and
-with a different survey suppression threshold).
+as-of dates), the hand-made fixture (at its data date, at boundary dates and
+with a different survey suppression threshold) and ``EDGE_TABLES``: the fixture
+plus mutuals built to hit ties, boundaries and divisions by zero that neither
+of the others contains.
 """
 
 from __future__ import annotations
@@ -42,9 +44,104 @@ TOLERANCE = 1e-6
 EXACT_COLUMNS = ["stage"] + [f"{c}_status" for c in rc.INDICATORS] + ["early_peak", "overall_status"]
 
 
+def _mutual(mid: str, **kw) -> dict:
+    row = {"mutual_id": mid, "name": f"Edge {mid}", "sector": "Housing", "legal_form": "Community Benefit Society",
+           "ownership_model": "employee-led", "region": "North West", "parent_commissioner_id": "C1",
+           "options_appraisal_date": "", "spin_out_date": "2016-04-01", "staff_count": "40", "member_share": "0.5",
+           "company_number": "", "charity_number": "", "status": "trading", "ceased_date": ""}
+    return {**row, **kw}
+
+
+def _contract(cid, mid, comm, start, end, value) -> dict:
+    return {"contract_id": cid, "mutual_id": mid, "commissioner_id": comm, "title": "Edge", "service_area": "",
+            "start_date": start, "end_date": end, "max_end_date": "", "annual_value": value,
+            "is_spin_out_contract": "false", "outcome": "active"}
+
+
+def _wave(mid, day, phase, group, eligible, respondents, m, i, a) -> dict:
+    return {"mutual_id": mid, "survey_date": day, "phase": phase, "staff_group": group, "eligible_staff": eligible,
+            "respondents": respondents, "motivation": m, "involvement": i, "advocacy": a}
+
+
+def _fin(mid, year_end, parent, other, non_public, expenditure, reserves) -> dict:
+    return {"mutual_id": mid, "year_end": year_end, "income_parent": parent, "income_other_public": other,
+            "income_non_public": non_public, "expenditure": expenditure, "staff_costs": "",
+            "unrestricted_reserves": reserves, "current_assets": "", "current_liabilities": ""}
+
+
+# The fixture's D stays 2026-06-30 (no new event after it). D + 365 days = 2027-06-30.
+_EDGE_ROWS: dict[str, list[dict]] = {
+    "mutuals": [
+        _mutual("M7", options_appraisal_date="2015-01-01"),
+        # Status ceased but ceased_date after D: still trading on D. No staff: innovations null.
+        _mutual("M8", staff_count="0", status="ceased", ceased_date="2026-12-31"),
+        # Spins out exactly on D, no options appraisal date: visible and trading.
+        _mutual("M9", spin_out_date="2026-06-30", staff_count="5", member_share=""),
+        # Spins out the day after D with no appraisal date: not visible.
+        _mutual("M10", spin_out_date="2026-07-01"),
+    ],
+    "contracts": [
+        # M7: K7A and K7B tie on value (C1, C2 500k each): the main contract is the earlier end, K7A,
+        # which ends exactly on D + 365 (inside the window); K7C ends on D + 366 (outside); K7B starts on D;
+        # K7D ended the day before D (not active).
+        _contract("K7A", "M7", "C1", "2020-01-01", "2027-06-30", "500000"),
+        _contract("K7B", "M7", "C2", "2026-06-30", "2029-03-31", "500000"),
+        _contract("K7C", "M7", "C3", "2019-01-01", "2027-07-01", "250000"),
+        _contract("K7D", "M7", "C1", "2020-01-01", "2026-06-29", "900000"),
+        # M9: the only active contract is worth nothing: shares null, months still defined.
+        _contract("K9A", "M9", "C1", "2026-01-01", "2028-01-01", "0"),
+    ],
+    "financials": [
+        # M7: a zero-income year, then income 1m (parent 0.6 exactly), surplus 0.01, reserves 3.0 months.
+        _fin("M7", "2025-03-31", "0", "0", "0", "100000", "300000"),
+        _fin("M7", "2026-03-31", "600000", "200000", "200000", "990000", "247500"),
+        # M8: no parent income, zero expenditure, no reserves figure.
+        _fin("M8", "2026-03-31", "0", "500000", "500000", "0", ""),
+    ],
+    "plan_targets": [
+        # M7: the latest year with both rows has a zero plan: plan indicators null (not the 2025 plan).
+        {"mutual_id": "M7", "year_end": "2025-03-31", "planned_income": "1000000", "planned_non_parent_income": "0"},
+        {"mutual_id": "M7", "year_end": "2026-03-31", "planned_income": "0", "planned_non_parent_income": "0"},
+    ],
+    "engagement": [
+        # M7: two waves tie on the peak (8.0); the earliest is options_appraisal. The latest wave has exactly
+        # 11 respondents (not suppressed) of whom 1 gave no advocacy score: score 7.5, change -0.5 exactly.
+        _wave("M7", "2015-06-01", "options_appraisal", "All", "20", "12", "8", "8", "8"),
+        _wave("M7", "2018-06-01", "spun_out", "All", "20", "12", "8", "8", "8"),
+        _wave("M7", "2026-06-01", "spun_out", "Front line", "20", "10", "7.5", "7.5", "7.5"),
+        _wave("M7", "2026-06-01", "spun_out", "Office", "5", "1", "1", "1", ""),
+        # M8: transition peak 8.2, latest 7.7: change is -0.4999999999999991 in floating point.
+        _wave("M8", "2016-01-01", "transition", "All", "30", "20", "8.2", "8.2", "8.2"),
+        _wave("M8", "2026-01-01", "spun_out", "All", "30", "20", "7.7", "7.7", "7.7"),
+        # M9: a wave with no eligible staff: response rate and score null.
+        _wave("M9", "2026-05-01", "transition", "All", "0", "0", "7", "7", "7"),
+    ],
+    "strategy_sessions": [
+        {"mutual_id": "M7", "session_date": "2025-06-30", "kind": "away_day"},
+        {"mutual_id": "M7", "session_date": "2024-01-01", "kind": "away_day"},
+    ],
+    "innovations": [
+        # M7: on D and on D - 364 count; on D - 365 does not; piloted and management ones never count.
+        {"mutual_id": "M7", "innovation_date": "2026-06-30", "title": "a", "origin": "staff", "status": "embedded", "annual_saving": ""},
+        {"mutual_id": "M7", "innovation_date": "2025-07-01", "title": "b", "origin": "staff", "status": "embedded", "annual_saving": ""},
+        {"mutual_id": "M7", "innovation_date": "2025-06-30", "title": "c", "origin": "staff", "status": "embedded", "annual_saving": ""},
+        {"mutual_id": "M7", "innovation_date": "2026-01-01", "title": "d", "origin": "staff", "status": "piloted", "annual_saving": ""},
+        {"mutual_id": "M7", "innovation_date": "2026-01-01", "title": "e", "origin": "management", "status": "embedded", "annual_saving": ""},
+        {"mutual_id": "M8", "innovation_date": "2026-01-01", "title": "f", "origin": "staff", "status": "embedded", "annual_saving": ""},
+    ],
+    "relationship_reviews": [
+        {"mutual_id": "M7", "commissioner_id": "C1", "review_date": "2026-01-01", "kind": "k", "rating": "5"},
+        {"mutual_id": "M7", "commissioner_id": "C2", "review_date": "2026-01-01", "kind": "k", "rating": "4"},
+        {"mutual_id": "M7", "commissioner_id": "C3", "review_date": "2026-03-01", "kind": "k", "rating": "3"},
+        {"mutual_id": "M7", "commissioner_id": "C2", "review_date": "2026-03-01", "kind": "k", "rating": "2"},
+    ],
+}
+EDGE_TABLES = {name: rows + _EDGE_ROWS.get(name, []) for name, rows in handmade.TABLES.items()}
+
+
 @dataclass(frozen=True)
 class Scenario:
-    dataset: str  # "sample" | "handmade"
+    dataset: str  # "sample" | "handmade" | "edge"
     as_of: str | None = None
     min_respondents: int | None = None
 
@@ -61,12 +158,13 @@ SCENARIOS = [
     Scenario("handmade"),
     Scenario("handmade", "2020-06-30"),  # M3 ceases on exactly D
     Scenario("handmade", "2017-03-31"),  # K1 ends on D, K2 starts the next day; M2 not yet surveyed
-    Scenario("handmade", "2012-01-15"),  # M1 pre-spin-out, transition wave on D
-    Scenario("handmade", min_respondents=5),  # M2's 10-respondent wave is no longer suppressed
+    Scenario("edge"),
+    Scenario("edge", min_respondents=12),  # M7's 11-respondent latest wave becomes suppressed
 ]
-# CSV (what the brief and users read) for every scenario; JSON (full precision) where it matters most.
+# CSV (what users read) for every scenario; JSON (full precision, so the 1e-6 test is exact) for the
+# sample and the edge cases. Each run costs about a second of start-up, so the list is kept short.
 RUNS = [(s, "csv") for s in SCENARIOS] + [(s, "json") for s in SCENARIOS
-                                          if s.dataset == "sample" or (s.as_of, s.min_respondents) == (None, None)]
+                                          if s.dataset == "sample" or s == Scenario("edge")]
 
 
 # --------------------------------------------------------------------------- running the CLI
@@ -107,7 +205,9 @@ def data_dirs(tmp_path_factory) -> dict[str, Path]:
     csvs = sorted(SAMPLE_DIR.glob("*.csv"))
     assert csvs, (f"no sample CSVs in {SAMPLE_DIR}: the bundled sample data set must be committed "
                   f"(python -m mutuals generate writes it)")
-    return {"sample": SAMPLE_DIR, "handmade": handmade.write_csvs(tmp_path_factory.mktemp("handmade_csv"))}
+    return {"sample": SAMPLE_DIR,
+            "handmade": handmade.write_csvs(tmp_path_factory.mktemp("handmade_csv")),
+            "edge": handmade.write_csvs(tmp_path_factory.mktemp("edge_csv"), EDGE_TABLES)}
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +216,7 @@ def cli_outputs(data_dirs, tmp_path_factory) -> dict[tuple[str, str], pd.DataFra
     db_dir = tmp_path_factory.mktemp("cli_db")
     dbs = {name: db_dir / f"{name}.duckdb" for name in data_dirs}
     jobs = {(s.id, f): _cli(data_dirs[s.dataset], dbs[s.dataset], s, f) for s, f in RUNS}
-    first = {(s.id, "csv") for s in SCENARIOS if s.as_of is None and s.min_respondents is None}
+    first = [(s.id, "csv") for s in SCENARIOS if s.as_of is None and s.min_respondents is None]
     workers = max(2, min(8, os.cpu_count() or 2))
     texts: dict[tuple[str, str], str] = {}
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -132,6 +232,20 @@ def loaded_tables(data_dirs) -> dict[str, dict[str, pd.DataFrame]]:
     return {name: rc.load_tables(path) for name, path in data_dirs.items()}
 
 
+@pytest.fixture(scope="module")
+def recomputed(loaded_tables):
+    """recomputed(scenario) -> the independent answer, computed once per scenario."""
+    cache: dict[str, pd.DataFrame] = {}
+
+    def get(scenario: Scenario) -> pd.DataFrame:
+        if scenario.id not in cache:
+            kwargs = {} if scenario.min_respondents is None else {"min_respondents": scenario.min_respondents}
+            cache[scenario.id] = rc.recompute(loaded_tables[scenario.dataset], scenario.as_of, **kwargs)
+        return cache[scenario.id]
+
+    return get
+
+
 # --------------------------------------------------------------------------- comparing
 
 def _numbers_agree(cli: float, mine: float, fmt: str) -> bool:
@@ -142,6 +256,10 @@ def _numbers_agree(cli: float, mine: float, fmt: str) -> bool:
         # %.6g keeps six significant digits: allow half a unit in the last one.
         tol = max(tol, 0.5 * 10 ** (math.floor(math.log10(abs(cli))) - 5) * (1 + 1e-9))
     return abs(cli - mine) <= tol
+
+
+def _show(value) -> str:
+    return repr(value.item() if hasattr(value, "item") else value)
 
 
 def _same(a, b) -> bool:
@@ -165,18 +283,17 @@ def compare(cli: pd.DataFrame, mine: pd.DataFrame, fmt: str) -> list[str]:
         c, m = cli.loc[mid], mine.loc[mid]
         for col in rc.INDICATORS:
             if not _numbers_agree(float(c[col]), float(m[col]), fmt):
-                problems.append(f"{mid}, {col}: cli={c[col]!r}, recompute={m[col]!r}")
+                problems.append(f"{mid}, {col}: cli={_show(c[col])}, recompute={_show(m[col])}")
         for col in EXACT_COLUMNS:
             if not _same(c[col], m[col]):
-                problems.append(f"{mid}, {col}: cli={c[col]!r}, recompute={m[col]!r}")
+                problems.append(f"{mid}, {col}: cli={_show(c[col])}, recompute={_show(m[col])}")
     return problems
 
 
 @pytest.mark.parametrize(("scenario", "fmt"), RUNS, ids=[f"{s.id}-{f}" for s, f in RUNS])
-def test_cli_matches_independent_recomputation(scenario, fmt, cli_outputs, loaded_tables):
+def test_cli_matches_independent_recomputation(scenario, fmt, cli_outputs, recomputed):
     cli = cli_outputs[(scenario.id, fmt)]
-    kwargs = {} if scenario.min_respondents is None else {"min_respondents": scenario.min_respondents}
-    mine = rc.recompute(loaded_tables[scenario.dataset], scenario.as_of, **kwargs)
+    mine = recomputed(scenario)
 
     conflicts = mine["_phase_conflict"].dropna()
     assert conflicts.empty, f"waves whose rows disagree on phase (definition ambiguous): {conflicts.to_dict()}"
@@ -190,9 +307,9 @@ def test_cli_matches_independent_recomputation(scenario, fmt, cli_outputs, loade
                     f"recomputation:\n{shown}{more}")
 
 
-def test_sample_comparison_is_not_vacuous(loaded_tables):
+def test_sample_comparison_is_not_vacuous(recomputed):
     """At the sample's data date every indicator has values and the verdicts vary."""
-    mine = rc.recompute(loaded_tables["sample"])
+    mine = recomputed(Scenario("sample"))
     assert len(mine) >= 10
     empty = [c for c in rc.INDICATORS if mine[c].notna().sum() == 0]
     assert not empty, f"indicators with no value for any mutual: {empty}"
@@ -214,9 +331,9 @@ def test_recomputation_is_independent_of_the_product():
     assert ".sql" not in code and "indicators.toml" not in code
 
 
-def test_handmade_recomputation_matches_the_worked_example(loaded_tables):
+def test_handmade_recomputation_matches_the_worked_example(recomputed):
     """Anchor the recomputation itself on a few hand-worked values of the fixture (D = 2026-06-30)."""
-    mine = rc.recompute(loaded_tables["handmade"])
+    mine = recomputed(Scenario("handmade"))
     assert list(mine.index) == ["M1", "M2", "M3", "M4", "M5"]  # M6's appraisal is after D
     m1 = mine.loc["M1"]
     # FY 2026: income 11m vs plan 12m; non-parent 4/11 vs 0.4.
@@ -240,3 +357,36 @@ def test_handmade_recomputation_matches_the_worked_example(loaded_tables):
     assert math.isnan(m2["engagement_score"]) and m2["response_rate"] == pytest.approx(0.2)
     assert math.isnan(m2["reserves_months"])  # zero expenditure
     assert mine.loc["M3", "stage"] == "ceased" and mine.loc["M4", "stage"] == "pre_spin_out"
+
+
+def test_edge_recomputation_matches_hand_working(recomputed):
+    """Anchor the recomputation on the edge cases (D = 2026-06-30), so agreement is not shared error."""
+    mine = recomputed(Scenario("edge"))
+    assert list(mine.index) == ["M1", "M2", "M3", "M4", "M5", "M7", "M8", "M9"]  # not M6 or M10
+    m7 = mine.loc["M7"]
+    assert m7["largest_commissioner_share"] == pytest.approx(0.4)  # 500k of 1.25m active
+    assert m7["months_to_main_contract_end"] == pytest.approx(365 / 30.4375)  # K7A: tie, earlier end
+    assert m7["value_ending_12m_share"] == pytest.approx(0.4)  # K7A ends on D + 365; K7C on D + 366
+    assert m7["engagement_score"] == pytest.approx(7.5) and m7["response_rate"] == pytest.approx(11 / 25)
+    assert m7["engagement_change_from_peak"] == pytest.approx(-0.5)
+    assert bool(m7["early_peak"]) is True  # earliest of the tied peaks is options_appraisal
+    assert math.isnan(m7["plan_delivery"]) and math.isnan(m7["non_parent_share_vs_plan"])
+    assert m7["innovations_per_100_staff"] == pytest.approx(5.0)
+    assert m7["relationship_rating"] == pytest.approx(2.5)
+    assert m7["months_since_strategy_session"] == pytest.approx(365 / 30.4375)
+    assert math.isnan(m7["income_growth"])  # previous year's income is zero
+    for col, status in [("parent_income_share", "green"), ("surplus_margin", "green"), ("reserves_months", "green"),
+                        ("months_to_main_contract_end", "red"), ("engagement_change_from_peak", "amber")]:
+        assert m7[f"{col}_status"] == status, col
+    m8 = mine.loc["M8"]
+    assert m8["stage"] == "trading" and math.isnan(m8["innovations_per_100_staff"])
+    assert m8["engagement_change_from_peak"] == pytest.approx(-0.5)
+    assert bool(m8["early_peak"]) is True  # -0.4999999999999991 rounds to -0.5
+    assert math.isnan(m8["reserves_months"]) and m8["surplus_margin"] == pytest.approx(1.0)
+    m9 = mine.loc["M9"]
+    assert m9["stage"] == "trading"
+    assert math.isnan(m9["response_rate"]) and math.isnan(m9["engagement_score"])
+    assert math.isnan(m9["largest_commissioner_share"]) and math.isnan(m9["value_ending_12m_share"])
+    assert m9["months_to_main_contract_end"] == pytest.approx(550 / 30.4375)
+    suppressed = recomputed(Scenario("edge", min_respondents=12)).loc["M7"]
+    assert math.isnan(suppressed["engagement_score"]) and not suppressed["early_peak"]

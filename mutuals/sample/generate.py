@@ -1,14 +1,21 @@
 """Seeded, deterministic synthetic data for the public service mutuals dashboard.
 
-``generate(n, seed)`` returns one DataFrame per table of the data contract (plus a
-small ``dataset_info`` frame); ``write_csvs`` writes them as CSV files. The same
+``generate(n, seed)`` returns one DataFrame per table of the data contract, plus a
+small ``dataset_info`` frame. ``write_csvs`` writes them as CSV files. The same
 ``n`` and ``seed`` always give byte-identical files. Nothing depends on today's
-date: every event is dated on or before ``DATA_DATE``, and at least one event
+date. Every event is dated on or before ``DATA_DATE``, and at least one event
 falls exactly on it.
 
-All names are invented (syllable-built places); proportions follow the domain
-brief (``shared/domain.md``): ~48% health and social care, mostly CICs,
-spin-outs clustered 2011-2016, long-tailed sizes, thin reserves, re-tender risk.
+All names are invented from place syllables. The proportions follow the domain
+brief (``shared/domain.md``): about 48% health and social care, mostly CICs,
+spin-outs clustered in 2011-2016, long-tailed sizes, thin reserves and
+re-tender risk.
+
+Randomness comes from ``numpy.random.default_rng(seed)``, split with ``spawn``
+into one independent stream per table. Mutual-level attributes and most child
+rows are drawn with vectorised numpy calls. The few inherently sequential parts
+(contract chains, survey waves, review calendars) run in light Python loops fed
+by buffered draws.
 """
 
 from __future__ import annotations
@@ -53,7 +60,8 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("ownership_model", "str"), ("region", "str"), ("parent_commissioner_id", "str"),
         ("options_appraisal_date", "date"), ("spin_out_date", "date"), ("staff_count", "int"),
         ("member_share", "share"), ("company_number", "str"), ("charity_number", "str"),
-        ("status", "str"), ("ceased_date", "date"), ("society_number", "str"),
+        ("status", "str"), ("ceased_date", "date"),
+        ("society_number", "str"),  # extra: FCA mutuals register number (GB-MPR) for societies
     ],
     "contracts": [
         ("contract_id", "str"), ("mutual_id", "str"), ("commissioner_id", "str"), ("title", "str"),
@@ -99,12 +107,13 @@ HOU = "Housing"
 SPL = "Sports & Leisure"
 SECTORS = [HSC, EYC, CML, EMP, HOU, SPL]
 SECTOR_SHARES = [0.48, 0.13, 0.12, 0.07, 0.05, 0.15]
-# Median staff and income per head (GBP range) by sector; leisure has many part-timers.
+# Median staff and income per head (GBP) by sector; leisure employs many part-timers.
 STAFF_MEDIAN = {HSC: 150, EYC: 70, CML: 60, EMP: 60, HOU: 45, SPL: 120}
 STAFF_SIGMA = 1.35
 INCOME_PER_HEAD = {HSC: (35e3, 55e3), EYC: (30e3, 50e3), CML: (30e3, 45e3),
                    EMP: (32e3, 52e3), HOU: (35e3, 55e3), SPL: (18e3, 30e3)}
-MIN_INCOME = (0.15e6, 0.3e6)
+MIN_INCOME = (0.15e6, 0.30e6)
+MAX_INCOME = (0.26e9, 0.33e9)  # the largest mutual turns over about £300m
 
 SERVICE_AREAS = {
     HSC: ["Community Nursing", "Adult Social Care", "Therapies", "Mental Health",
@@ -131,8 +140,8 @@ NAME_SUFFIXES = {
     SPL: ["Leisure Trust", "Leisure", "Sport & Leisure", "Active Communities",
           "Leisure Mutual", "Sports Trust", "Active Living"],
 }
-# Staff groups in order of inclusion, with their usual share of the workforce
-# and a typical offset of their engagement score from the organisation's.
+# Staff groups in order of inclusion (small mutuals survey the first few), with
+# their usual share of the workforce and offset from the organisation's score.
 STAFF_GROUPS = {
     HSC: [("Nursing & Therapies", .40, 0.0), ("Admin & Support", .15, .10),
           ("Management", .06, .50), ("Clinical Support", .22, -.10),
@@ -153,13 +162,14 @@ STAFF_GROUPS = {
           ("Fitness & Coaching", .20, .05), ("Facilities & Maintenance", .12, -.20),
           ("Sessional Workers", .13, -.40)],
 }
-SUBSCORE_OFFSETS = (0.15, -0.45, 0.30)  # motivation, involvement, advocacy (sum to zero)
+GROUPS_BY_STAFF = ([8, 40, 200, 1000], [2, 3, 4, 5, 6])  # staff thresholds -> number of groups
+SUBSCORE_OFFSETS = (0.15, -0.45, 0.30)  # motivation, involvement, advocacy; they sum to zero
 
 ENGLISH_REGIONS = ["North East", "North West", "Yorkshire and the Humber", "East Midlands",
                    "West Midlands", "East of England", "London", "South East", "South West"]
 REGIONS = ENGLISH_REGIONS + ["Wales", "Scotland", "Northern Ireland"]
 REGION_WEIGHTS = [2.6, 7.4, 5.5, 4.9, 6.0, 6.3, 8.9, 9.3, 5.7, 2.0, 2.0, 1.0]
-COMMISSIONER_KINDS = {"nhs": 0.30, "other": 0.05}  # the rest are local authorities
+NHS_SHARE, OTHER_SHARE = 0.30, 0.05  # of commissioners; the rest are local authorities
 MUTUALS_PER_COMMISSIONER = 5.2
 
 LEGAL_FORMS = [  # (name, share, kind)
@@ -175,7 +185,7 @@ OWNERSHIP_MODELS = [("employee-owned", .35), ("employee-led", .40), ("multi-stak
 # Beta(a, b) for the share of staff who are members, by ownership model.
 MEMBER_SHARE_BETA = {"employee-owned": (8, 2), "employee-led": (3, 5), "multi-stakeholder": (4, 4)}
 
-# Invented place-name syllables (chosen not to form real UK place names).
+# Invented place-name syllables, chosen so that they do not form real UK place names.
 PLACE_ONSETS = ["Wend", "Brel", "Corv", "Dask", "Elv", "Fenn", "Gorv", "Hask", "Jorn", "Kelv",
                 "Lorn", "Morv", "Nesk", "Orv", "Pell", "Quen", "Rask", "Sorr", "Tarv", "Ulv",
                 "Vell", "Wyv", "Yarr", "Zenn", "Criv", "Drel", "Emb", "Gann", "Hesk", "Ivel",
@@ -192,30 +202,55 @@ SPIN_YEAR_WEIGHTS = [1, 1.5, 2, 5, 7, 8, 8, 7, 5, 3, 2.5, 2, 1.2, 1.2, 1, 1, .8,
 RTR_YEARS, RTR_WEIGHTS = [2008, 2009, 2010, 2011], [.1, .25, .3, .35]  # NHS Right to Request
 RTR_SHARE_OF_HEALTH = 0.45
 SPIN_MONTH_WEIGHTS = [.05, 0, 0, .60, .02, .03, .10, .02, .02, .13, .02, .01]
-PRE_SPIN_OUT_PER_MUTUAL = 1 / 50  # still at options appraisal / transition
-GIANTS_PER_MUTUAL = 1 / 80        # GLL-sized organisations (5,000-14,000 staff)
+PRE_SPIN_OUT_PER_MUTUAL = 1 / 50  # still at options appraisal or in transition
+GIANTS_PER_MUTUAL = 1 / 80        # very large organisations (5,000-14,000 staff)
+# Exact shares of mutuals (so every sample shows them in proportion).
 NO_PLAN_SHARE = 0.08
-DIVERSIFIER_SHARE = 0.40
-EARLY_PEAK_SHARE = 0.35
+DIVERSIFIER_SHARE = 0.55          # parent share of income falls to 0.4-0.6
+EARLY_PEAK_SHARE = 0.32           # engagement peaks before spin-out, then declines
+CEASED_SHARE = 0.09               # stopped trading after losing or handing back the main contract
 
-FIRST_TERM = {HSC: ([3, 4, 5], [.4, .2, .4])}
-FIRST_TERM_OTHER = ([2, 3, 5], [.45, .45, .10])
-EXTENSION_YEARS = ([0, 1, 2], [.40, .35, .25])
-RENEWAL_TERM = ([3, 4, 5], [.40, .30, .30])
-RETENDER_TERM = ([3, 4, 5, 7, 10], [.20, .15, .35, .20, .10])
-RETENDER_TERM_LIBRARIES = ([3, 5, 7, 10, 15], [.15, .30, .20, .15, .20])
-P_TAKE_EXTENSION = 0.50
+
+def _choices(values: list, weights: list[float]) -> tuple[list, list[float]]:
+    """Values with normalised cumulative weights, for ``_Draws.weighted``."""
+    total = float(sum(weights))
+    return list(values), [w / total for w in itertools.accumulate(weights)]
+
+
+FIRST_TERM_HEALTH = _choices([3, 4, 5], [.4, .2, .4])      # Right to Request: 3-5 years
+FIRST_TERM_OTHER = _choices([2, 3, 5], [.45, .45, .10])    # elsewhere mostly 2-3 years
+EXTENSION_YEARS = _choices([0, 1, 2], [.40, .35, .25])
+RENEWAL_TERM = _choices([3, 4, 5], [.40, .30, .30])
+RETENDER_TERM = _choices([3, 4, 5, 7, 10], [.20, .15, .35, .20, .10])
+RETENDER_TERM_LIBRARIES = _choices([3, 5, 7, 10, 15], [.15, .30, .20, .15, .20])
+P_TAKE_EXTENSION = 0.30
 P_RENEW_WITHOUT_TENDER = 0.33
 P_LOSE_RETENDER = 0.13
-P_HAND_BACK = 0.012            # per contract term
-P_CEASE_AFTER_LOSS = 0.50
-P_CEASE_AFTER_HAND_BACK = 0.75
-OTHER_CONTRACT_TERM = ([1, 2, 3, 4, 5], [.15, .30, .30, .15, .10])
-OTHER_OUTCOMES = (["expired", "renewed", "won_at_retender", "lost_at_retender"], [.50, .25, .15, .10])
+P_HAND_BACK = 0.012  # per contract term
+CEASE_WEIGHT_HAND_BACK = 3.0  # a hand-back is likelier than a lost re-tender to end the mutual
+CEASE_LAG_DAYS = {True: 365, False: 548}  # up to 12 / 18 months after the loss
+OTHER_TERM = _choices([1, 2, 3, 4, 5], [.15, .30, .30, .15, .10])
+OTHER_EXTENSION = _choices([0, 1], [.6, .4])
+OTHER_OUTCOMES = _choices(["expired", "renewed", "won_at_retender", "lost_at_retender"],
+                          [.20, .40, .28, .12])
+CONTRACT_TITLES = {
+    "spin_out": "{a} services - transfer on spin-out",
+    "extension": "{a} services - contract extension",
+    "renewal": "{a} services - renewal",
+    "retender": "{a} services - re-procured contract",
+    "other": "{a} services",
+    "other_renewal": "{a} services - follow-on contract",
+}
+MAIN_KINDS = ("spin_out", "extension", "renewal", "retender")
 
-SESSION_KINDS = (["away_day", "plan_review", "board_strategy_day", "leadership_retreat"],
-                 [.30, .30, .25, .15])
-INNOVATION_ORIGINS = ["staff", "management", "commissioner", "other"]
+SESSION_STYLES = (["none", "lapsed", "regular"], [.03, .08, .89])  # exact shares
+SESSION_KINDS = ["away_day", "plan_review", "board_strategy_day", "leadership_retreat"]
+SESSION_KIND_WEIGHTS = [.30, .30, .25, .15]
+
+INNOVATION_ORIGINS = np.array(["staff", "management", "commissioner", "other"], dtype=object)
+INNOVATION_STATUSES = np.array(["idea", "piloted", "embedded"], dtype=object)
+# Status mix by age of the innovation: under 9 months, under 2 years, older.
+INNOVATION_STATUS_BY_AGE = ([0.75, 2.0], [[.30, .30, .40], [.25, .30, .45], [.20, .25, .55]])
 INNOVATION_TITLES = [
     "Digital rota scheduling", "Staff-led referral triage", "Community volunteer network",
     "Shared back-office services", "Energy efficiency retrofit", "Online booking system",
@@ -232,22 +267,29 @@ INNOVATION_TITLES = [
     "Evening and weekend opening", "Accessibility and translation service",
     "Volunteer befriending", "Community asset transfer",
 ]
-REVIEW_PARENT = "annual_contract_review"
+
+REVIEW_ANNUAL = "annual_contract_review"
 REVIEW_QUARTERLY = "quarterly_monitoring"
 REVIEW_STRATEGIC = "strategic_partnership_meeting"
+REVIEW_STYLES = _choices(["quarterly", "annual", "light"], [.35, .45, .20])
+P_REVIEWS_LAPSED = 0.08
 
 STREAMS = ["commissioners", "names", "mutuals", "contracts", "financials", "plans",
-           "engagement", "sessions", "innovations", "reviews"]
+           "engagement", "engagement_groups", "sessions", "innovations", "reviews"]
 
 # --------------------------------------------------------------------------- #
-# Calendar helpers (dates are handled as proleptic ordinals while generating) #
+# Calendar helpers: dates are day ordinals while generating                   #
 # --------------------------------------------------------------------------- #
 DATA_ORD = DATA_DATE.toordinal()
+YEAR = 365.25
 _EPOCH_ORD = datetime.date(1970, 1, 1).toordinal()
 _MONTH_BASE = 1990
 _MONTH_START = [datetime.date(_MONTH_BASE + k // 12, k % 12 + 1, 1).toordinal()
                 for k in range(12 * 80)]
-YEAR = 365.25
+
+
+def _ord(y: int, m: int, d: int) -> int:
+    return datetime.date(y, m, d).toordinal()
 
 
 def _month_index(ordinal: int) -> int:
@@ -260,12 +302,16 @@ def _add_months(first_of_month: int, months: int) -> int:
     return _MONTH_START[_month_index(first_of_month) + months]
 
 
-def _ord(y: int, m: int, d: int) -> int:
-    return datetime.date(y, m, d).toordinal()
+def _years_of(ordinals: np.ndarray) -> np.ndarray:
+    return np.array([datetime.date.fromordinal(int(o)).year for o in ordinals], dtype=np.int64)
+
+
+def _march_31(years: np.ndarray) -> np.ndarray:
+    return np.array([_ord(int(y), 3, 31) for y in years], dtype=np.int64)
 
 
 def _to_dates(ordinals) -> pd.Series:
-    """Ordinals (<= 0 meaning missing) to a datetime64 Series."""
+    """Day ordinals (<= 0 meaning missing) to a datetime64 Series."""
     arr = np.asarray(ordinals, dtype=np.int64)
     out = (arr - _EPOCH_ORD).astype("datetime64[D]")
     out[arr <= 0] = np.datetime64("NaT")
@@ -278,7 +324,7 @@ def _to_dates(ordinals) -> pd.Series:
 class _Draws:
     """Fast scalar draws for Python loops, buffered from a numpy Generator."""
 
-    _BLOCK = 1 << 15
+    _BLOCK = 1 << 14
 
     def __init__(self, rng: np.random.Generator):
         self._rng = rng
@@ -303,7 +349,7 @@ class _Draws:
         return a + (b - a) * self.u()
 
     def integer(self, a: int, b: int) -> int:
-        """Uniform integer in [a, b] inclusive."""
+        """Uniform integer in [a, b], both included."""
         return a + int(self.u() * (b - a + 1))
 
     def normal(self, mu: float, sd: float) -> float:
@@ -316,34 +362,48 @@ class _Draws:
         return seq[int(self.u() * len(seq))]
 
     def weighted(self, choices: tuple[list, list[float]]):
-        values, weights = choices
-        cum = list(itertools.accumulate(weights))
-        return values[min(bisect.bisect_right(cum, self.u() * cum[-1]), len(values) - 1)]
-
-    def expo_days(self, per_year: float) -> int:
-        return max(1, int(-math.log(1.0 - self.u()) * YEAR / per_year))
+        """One value from a ``_choices`` table."""
+        values, cum = choices
+        return values[min(bisect.bisect_right(cum, self.u()), len(values) - 1)]
 
 
-def _exact_counts(n: int, shares: list[float], min_each: int = 0) -> np.ndarray:
-    """Split n into integer counts by largest remainder, giving each at least min_each."""
-    shares = np.asarray(shares, dtype=float) / sum(shares)
-    base = np.full(len(shares), min_each if n >= min_each * len(shares) else 0)
-    raw = shares * (n - base.sum())
-    counts = base + np.floor(raw).astype(int)
+def _exact_counts(n: int, shares, min_each: int = 0) -> np.ndarray:
+    """Split n into integer counts by largest remainder, at least min_each each (if n allows)."""
+    shares = np.asarray(shares, dtype=float) / np.sum(shares)
+    floor = min_each if n >= min_each * len(shares) else 0
+    raw = shares * (n - floor * len(shares))
+    counts = floor + np.floor(raw).astype(np.int64)
     order = np.argsort(-(raw - np.floor(raw)), kind="stable")
     counts[order[: n - counts.sum()]] += 1
     return counts
 
 
 def _shuffled_labels(rng: np.random.Generator, n: int, shares, min_each: int = 0) -> np.ndarray:
-    """Category indices with exact proportions, in random order."""
-    labels = np.repeat(np.arange(len(shares)), _exact_counts(n, shares, min_each))
-    return rng.permutation(labels)
+    """Category indices in exact proportions, in random order."""
+    return rng.permutation(np.repeat(np.arange(len(shares)), _exact_counts(n, shares, min_each)))
 
 
 def _categorical(rng: np.random.Generator, n: int, weights) -> np.ndarray:
+    """n independent category indices drawn with the given weights."""
     cum = np.cumsum(weights) / np.sum(weights)
     return np.minimum(np.searchsorted(cum, rng.random(n), side="right"), len(cum) - 1)
+
+
+def _within_group_index(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For rows exploded from ``counts``: each row's owner and its index within the owner."""
+    owner = np.repeat(np.arange(len(counts)), counts)
+    first = np.repeat(np.cumsum(counts) - counts, counts)
+    return owner, np.arange(len(owner)) - first
+
+
+def _group_cumsum(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Cumulative sum that restarts for each consecutive group of ``counts`` rows."""
+    if len(values) == 0:
+        return np.zeros(0)
+    cs = np.cumsum(values)
+    starts = np.cumsum(counts) - counts
+    offset = np.where(starts > 0, cs[np.maximum(starts - 1, 0)], 0.0)
+    return cs - np.repeat(offset, counts)
 
 
 # --------------------------------------------------------------------------- #
@@ -355,30 +415,28 @@ class _NameBook:
     def __init__(self, draws: _Draws):
         self.d = draws
         places = [o + c for o in PLACE_ONSETS for c in PLACE_CODAS]
-        self.places = [places[k] for k in np.argsort([draws.u() for _ in places])]
+        keys = [draws.u() for _ in places]
+        self.places = [places[k] for k in sorted(range(len(places)), key=keys.__getitem__)]
         self.used: set[str] = set()
         self.last_place = ""
 
-    def place(self) -> str:
-        return self.d.pick(self.places)
-
     def unique(self, template: str, place: str | None = None) -> str:
-        """Fill ``{p}`` (and ``{q}``) in template with places until the name is new."""
+        """Fill ``{p}`` and ``{q}`` with places until the name is new; remember ``{p}``."""
         for attempt in range(40):
-            p = place if (place and attempt == 0) else self.place()
-            q = self.place()
+            p = place if (place and attempt == 0) else self.d.pick(self.places)
+            q = self.d.pick(self.places)
             name = template.format(p=p, q=q)
-            if name not in self.used and p != q:
+            if p != q and name not in self.used:
                 self.used.add(name)
                 self.last_place = p
                 return name
-        for attempt in range(1000):  # fall back to two-place names
-            name = template.format(p=f"{self.place()} and {self.place()}", q=self.place())
+        while True:  # crowded: use two-place names
+            p = f"{self.d.pick(self.places)} and {self.d.pick(self.places)}"
+            name = template.format(p=p, q=self.d.pick(self.places))
             if name not in self.used:
                 self.used.add(name)
                 self.last_place = ""
                 return name
-        raise RuntimeError("ran out of invented names")
 
 
 def _commissioner_template(kind: str, region: str, d: _Draws) -> str:
@@ -409,18 +467,16 @@ def _commissioner_template(kind: str, region: str, d: _Draws) -> str:
 # Commissioners                                                               #
 # --------------------------------------------------------------------------- #
 def _commissioners(n_comm: int, rng: np.random.Generator, names: _NameBook) -> pd.DataFrame:
-    d = names.d
+    """Councils, NHS bodies and a few others; the frame's attrs keep each one's home place."""
     regions = np.array(REGIONS)[_shuffled_labels(rng, n_comm, REGION_WEIGHTS)]
-    other_share = COMMISSIONER_KINDS["other"]
-    nhs_share = COMMISSIONER_KINDS["nhs"]
     kinds = np.array(["local_authority", "nhs", "other"])[
-        _shuffled_labels(rng, n_comm, [1 - nhs_share - other_share, nhs_share, other_share], 1)]
+        _shuffled_labels(rng, n_comm, [1 - NHS_SHARE - OTHER_SHARE, NHS_SHARE, OTHER_SHARE], 1)]
     width = max(3, len(str(n_comm)))
     rows, homes = [], []
     for k in range(n_comm):
         kind, region = str(kinds[k]), str(regions[k])
-        rows.append((f"C{k + 1:0{width}d}", names.unique(_commissioner_template(kind, region, d)),
-                     kind, region))
+        name = names.unique(_commissioner_template(kind, region, names.d))
+        rows.append((f"C{k + 1:0{width}d}", name, kind, region))
         homes.append(names.last_place)
     frame = pd.DataFrame(rows, columns=[c for c, _ in COLUMNS["commissioners"]])
     frame.attrs["home_place"] = homes
@@ -431,49 +487,24 @@ def _commissioners(n_comm: int, rng: np.random.Generator, names: _NameBook) -> p
 # Mutual-level attributes (vectorised)                                        #
 # --------------------------------------------------------------------------- #
 class _Mutuals:
-    """Per-mutual attributes, public and hidden, as parallel numpy arrays."""
+    """Per-mutual attributes, public and hidden, as parallel arrays (index = mutual)."""
 
 
-def _spin_out_dates(rng, sector_idx: np.ndarray, pre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    n = len(sector_idx)
-    health = sector_idx == 0
-    rtr = health & (rng.random(n) < RTR_SHARE_OF_HEALTH) & ~pre
+def _spin_out_dates(rng: np.random.Generator, M: _Mutuals) -> None:
+    """Spin-out and options-appraisal dates; Right to Request timing for many health mutuals."""
+    n = M.n
+    M.rtr = (M.sector_idx == 0) & (rng.random(n) < RTR_SHARE_OF_HEALTH) & ~M.pre
     years = np.array(SPIN_YEARS)[_categorical(rng, n, SPIN_YEAR_WEIGHTS)]
-    years = np.where(rtr, np.array(RTR_YEARS)[_categorical(rng, n, RTR_WEIGHTS)], years)
+    years = np.where(M.rtr, np.array(RTR_YEARS)[_categorical(rng, n, RTR_WEIGHTS)], years)
     months = _categorical(rng, n, SPIN_MONTH_WEIGHTS) + 1
     spin = np.array([_ord(int(y), int(m), 1) for y, m in zip(years, months)], dtype=np.int64)
     # Pre-spin-out mutuals go live on the first of a month within the next year.
     ahead = rng.integers(1, 13, n)
     next_month = _add_months(_ord(DATA_DATE.year, DATA_DATE.month, 1), 1)
-    pre_spin = np.array([_add_months(next_month, int(a) - 1) for a in ahead], dtype=np.int64)
-    spin = np.where(pre, pre_spin, spin)
-    lead = rng.integers(183, 731, n)  # options appraisal 6-24 months before spin-out
-    oa = spin - lead
-    oa = np.where(pre, np.minimum(oa, DATA_ORD - 60 - rng.integers(0, 120, n)), oa)
-    return spin, oa, rtr
-
-
-def _registration_numbers(rng, M: _Mutuals, form_kind: np.ndarray) -> None:
-    n = M.n
-    company = np.isin(form_kind, ["cic", "company"])
-    # Company numbers rise with incorporation date (a few months before spin-out).
-    inc_year = 1970 + (M.spin - rng.integers(30, 200, n) - _EPOCH_ORD) / YEAR
-    base = np.interp(inc_year, [2006, 2008, 2013, 2018, 2022, 2027],
-                     [5.7e6, 6.5e6, 8.3e6, 11.2e6, 14.0e6, 16.8e6])
-    numbers = (base + rng.integers(0, 60_000, n)).astype(np.int64)
-    M.company_number = _unique_codes(numbers, company, "{:08d}")
-    charity = (form_kind == "cio") | ((M.legal_form == "Company Limited by Guarantee")
-                                      & (rng.random(n) < 0.5))
-    M.charity_number = np.full(n, "", dtype=object)
-    where = np.flatnonzero(charity)
-    serial = rng.choice(100_000, len(where), replace=False)
-    for i, x in zip(where, serial):
-        region = M.region[i]
-        M.charity_number[i] = (f"SC0{x:05d}" if region == "Scotland" else
-                               f"NIC{100_000 + x}" if region == "Northern Ireland" else
-                               str(1_100_000 + x))
-    society = form_kind == "society"
-    M.society_number = _unique_codes(rng.integers(28_000, 33_000, n), society, "{:05d}R")
+    planned = np.array([_add_months(next_month, int(a) - 1) for a in ahead], dtype=np.int64)
+    M.spin = np.where(M.pre, planned, spin)
+    oa = M.spin - rng.integers(183, 731, n)  # 6-24 months before spin-out
+    M.oa = np.where(M.pre, np.minimum(oa, DATA_ORD - 60 - rng.integers(0, 120, n)), oa)
 
 
 def _unique_codes(numbers: np.ndarray, mask: np.ndarray, fmt: str) -> np.ndarray:
@@ -489,72 +520,90 @@ def _unique_codes(numbers: np.ndarray, mask: np.ndarray, fmt: str) -> np.ndarray
     return out
 
 
+def _registration_numbers(rng: np.random.Generator, M: _Mutuals) -> None:
+    """Company, charity and society numbers that fit each legal form."""
+    n = M.n
+    company = np.isin(M.form_kind, ["cic", "company"])
+    # Company numbers rise with the incorporation date, a few months before spin-out.
+    inc_year = 1970 + (M.spin - rng.integers(30, 200, n) - _EPOCH_ORD) / YEAR
+    base = np.interp(inc_year, [2006, 2008, 2013, 2018, 2022, 2027],
+                     [5.7e6, 6.5e6, 8.3e6, 11.2e6, 14.0e6, 16.8e6])
+    M.company_number = _unique_codes((base + rng.integers(0, 60_000, n)).astype(np.int64),
+                                     company, "{:08d}")
+    charity = (M.form_kind == "cio") | ((M.legal_form == "Company Limited by Guarantee")
+                                        & (rng.random(n) < 0.5))
+    M.charity_number = np.full(n, "", dtype=object)
+    where = np.flatnonzero(charity)
+    for i, x in zip(where, rng.choice(100_000, len(where), replace=False)):
+        region = M.region[i]
+        M.charity_number[i] = (f"SC0{x:05d}" if region == "Scotland" else
+                               f"NIC{100_000 + x}" if region == "Northern Ireland" else
+                               str(1_100_000 + x))
+    M.society_number = _unique_codes(rng.integers(28_000, 33_000, n), M.form_kind == "society",
+                                     "{:05d}R")
+
+
 def _mutual_attributes(n: int, comm: pd.DataFrame, rng: np.random.Generator) -> _Mutuals:
     M = _Mutuals()
     M.n = n
-    M.width = max(4, len(str(n)))
-    M.ids = np.array([f"M{k + 1:0{M.width}d}" for k in range(n)], dtype=object)
+    M.ids = np.array([f"M{k + 1:0{max(4, len(str(n)))}d}" for k in range(n)], dtype=object)
     M.sector_idx = _shuffled_labels(rng, n, SECTOR_SHARES, 1)
     M.sector = np.array(SECTORS, dtype=object)[M.sector_idx]
-    n_pre = max(1, round(n * PRE_SPIN_OUT_PER_MUTUAL))
     M.pre = np.zeros(n, dtype=bool)
-    M.pre[rng.choice(n, n_pre, replace=False)] = True
-    M.spin, M.oa, M.rtr = _spin_out_dates(rng, M.sector_idx, M.pre)
+    M.pre[rng.choice(n, max(1, round(n * PRE_SPIN_OUT_PER_MUTUAL)), replace=False)] = True
+    _spin_out_dates(rng, M)
 
-    # Parent commissioner: health mostly NHS (always under Right to Request), others councils.
+    # Parent: health mostly NHS (always under Right to Request), the rest mostly councils.
     kinds = comm["kind"].to_numpy()
     pools = {k: np.flatnonzero(kinds == k) for k in ("local_authority", "nhs", "other")}
     u = rng.random(n)
+    p_other = np.where(M.sector == EMP, 0.30, 0.06)
     want = np.where(M.sector_idx == 0, np.where(M.rtr | (u < 0.6), "nhs", "local_authority"),
-                    np.where(u < (np.where(M.sector == EMP, 0.3, 0.06)), "other", "local_authority"))
+                    np.where(u < p_other, "other", "local_authority"))
     pick = rng.random(n)
     M.parent = np.array([pools[w][int(p * len(pools[w]))] for w, p in zip(want, pick)])
     M.region = comm["region"].to_numpy()[M.parent]
 
-    # Legal form, ownership, membership.
     forms = _shuffled_labels(rng, n, [s for _, s, _ in LEGAL_FORMS])
     M.legal_form = np.array([f for f, _, _ in LEGAL_FORMS], dtype=object)[forms]
     M.form_kind = np.array([k for _, _, k in LEGAL_FORMS], dtype=object)[forms]
-    owner = _categorical(rng, n, [w for _, w in OWNERSHIP_MODELS])
-    M.ownership = np.array([m for m, _ in OWNERSHIP_MODELS], dtype=object)[owner]
-    a = np.array([MEMBER_SHARE_BETA[m][0] for m in M.ownership], dtype=float)
-    b = np.array([MEMBER_SHARE_BETA[m][1] for m in M.ownership], dtype=float)
-    M.member_share = np.round(rng.beta(a, b), 3)
-    _registration_numbers(rng, M, M.form_kind)
+    M.ownership = np.array([m for m, _ in OWNERSHIP_MODELS], dtype=object)[
+        _categorical(rng, n, [w for _, w in OWNERSHIP_MODELS])]
+    beta = np.array([MEMBER_SHARE_BETA[m] for m in M.ownership], dtype=float)
+    M.member_share = rng.beta(beta[:, 0], beta[:, 1])
+    _registration_numbers(rng, M)
 
-    # Size: lognormal staff with a few giants; income per head by sector.
+    # Size: lognormal staff plus a few giants; income per head by sector.
     median = np.array([STAFF_MEDIAN[s] for s in M.sector], dtype=float)
     staff = np.exp(np.log(median) + STAFF_SIGMA * rng.standard_normal(n))
-    n_giants = round(n * GIANTS_PER_MUTUAL)
-    if n_giants:
-        eligible = np.flatnonzero(np.isin(M.sector_idx, [0, 5]) & ~M.pre)
-        giants = rng.choice(eligible, min(n_giants, len(eligible)), replace=False)
-        staff[giants] = rng.uniform(5000, 14000, len(giants))
+    candidates = np.flatnonzero(np.isin(M.sector_idx, [0, 5]) & ~M.pre)
+    giants = rng.choice(candidates, min(round(n * GIANTS_PER_MUTUAL), len(candidates)), replace=False)
+    staff[giants] = rng.uniform(5000, 14000, len(giants))
     M.staff = np.clip(np.round(staff), 2, 14000).astype(np.int64)
-    lo = np.array([INCOME_PER_HEAD[s][0] for s in M.sector])
-    hi = np.array([INCOME_PER_HEAD[s][1] for s in M.sector])
-    M.income_ref = np.maximum(M.staff * rng.uniform(lo, hi), rng.uniform(*MIN_INCOME, n))
+    per_head = np.array([INCOME_PER_HEAD[s] for s in M.sector])
+    M.income_ref = np.clip(M.staff * rng.uniform(per_head[:, 0], per_head[:, 1]),
+                           rng.uniform(*MIN_INCOME, n), rng.uniform(*MAX_INCOME, n))
 
-    # Hidden behaviour parameters.
+    # Hidden behaviour.
     M.growth = np.clip(rng.normal(0.045, 0.03, n), -0.03, 0.12)
     M.share0 = rng.uniform(0.80, 1.0, n)
-    M.diversifier = rng.random(n) < DIVERSIFIER_SHARE
+    M.diversifier = _shuffled_labels(rng, n, [1 - DIVERSIFIER_SHARE, DIVERSIFIER_SHARE]) == 1
     M.share_target = np.where(M.diversifier, rng.uniform(0.40, 0.60, n),
                               np.maximum(0.80, M.share0 - rng.uniform(0.0, 0.10, n)))
     M.share_tau = rng.uniform(2.0, 5.0, n)
     M.public_other_frac = rng.uniform(0.35, 0.80, n)
-    M.early_peak = rng.random(n) < EARLY_PEAK_SHARE
+    M.residual = rng.uniform(0.0, 0.10, n)  # parent income kept after losing the main contract
+    M.early_peak = _shuffled_labels(rng, n, [1 - EARLY_PEAK_SHARE, EARLY_PEAK_SHARE]) == 1
+    M.has_plan = _shuffled_labels(rng, n, [NO_PLAN_SHARE, 1 - NO_PLAN_SHARE]) == 1
     M.area = np.array([SERVICE_AREAS[s][int(x * len(SERVICE_AREAS[s]))]
                        for s, x in zip(M.sector, rng.random(n))], dtype=object)
-    M.has_plan = rng.random(n) >= NO_PLAN_SHARE
-    # Filled in by the contract chains.
-    M.ceased = np.zeros(n, dtype=np.int64)
-    M.loss = np.zeros(n, dtype=np.int64)
-    M.loss_share = np.zeros(n)
-    M.residual = rng.uniform(0.0, 0.10, n)
+    # Set by the contract chains.
+    M.loss = np.zeros(n, dtype=np.int64)       # date the main contract was lost or handed back
     M.handed_back = np.zeros(n, dtype=bool)
-    M.end = np.full(n, DATA_ORD, dtype=np.int64)  # last day with data: ceased date or now
+    M.ceased = np.zeros(n, dtype=np.int64)
+    M.end = np.full(n, DATA_ORD, dtype=np.int64)  # last day with data
     M.t_ref = np.zeros(n)                          # years from spin-out to M.end
+    M.loss_share = np.zeros(n)                     # share of income that went with the loss
     return M
 
 
@@ -563,25 +612,18 @@ def _parent_share(t, s0, target, tau):
     return target + (s0 - target) * np.exp(-np.maximum(t, 0.0) / tau)
 
 
-def _run_rate(M: _Mutuals, i: int, when: int) -> float:
-    """Counterfactual annual income of mutual i at an ordinal date."""
-    t = (when - M.spin[i]) / YEAR
-    return float(M.income_ref[i] * (1.0 + M.growth[i]) ** (t - M.t_ref[i]))
-
-
 # --------------------------------------------------------------------------- #
 # Contracts                                                                   #
 # --------------------------------------------------------------------------- #
-def _main_chain(d: _Draws, sector: str, area: str, spin: int) -> tuple[list, int, str]:
-    """Contracts with the former parent, from spin-out to now or to loss.
+def _main_chain(d: _Draws, first_term, libraries: bool, spin: int) -> tuple[list, int, bool]:
+    """Contracts with the former parent from spin-out until now or until lost.
 
-    Returns rows (start, end, max_end, outcome, kind), the loss date (0 if none)
-    and how it was lost ('lost_at_retender' or 'handed_back').
+    Returns rows ``(start, end, max_end, outcome, kind)``, the loss date (0 if
+    none) and whether the loss was a hand-back.
     """
     rows = []
     start, kind = spin, "spin_out"
-    term = d.weighted(FIRST_TERM.get(sector, FIRST_TERM_OTHER))
-    ext = d.weighted(EXTENSION_YEARS)
+    term, ext = d.weighted(first_term), d.weighted(EXTENSION_YEARS)
     while True:
         end = _add_months(start, 12 * term) - 1
         max_end = _add_months(start, 12 * (term + ext)) - 1
@@ -589,10 +631,10 @@ def _main_chain(d: _Draws, sector: str, area: str, spin: int) -> tuple[list, int
             stop = _add_months(start, int(12 * term * d.uniform(0.35, 0.85)) + 1) - 1
             if stop <= DATA_ORD:
                 rows.append((start, stop, max_end, "handed_back", kind))
-                return rows, stop, "handed_back"
+                return rows, stop, True
         if end >= DATA_ORD:
             rows.append((start, end, max_end, "active", kind))
-            return rows, 0, ""
+            return rows, 0, False
         if ext > 0 and d.chance(P_TAKE_EXTENSION):
             taken = d.integer(1, ext)
             rows.append((start, end, max_end, "extended", kind))
@@ -603,25 +645,24 @@ def _main_chain(d: _Draws, sector: str, area: str, spin: int) -> tuple[list, int
             start, term, kind = end + 1, d.weighted(RENEWAL_TERM), "renewal"
         elif d.chance(P_LOSE_RETENDER):
             rows.append((start, end, max_end, "lost_at_retender", kind))
-            return rows, end, "lost_at_retender"
+            return rows, end, False
         else:
             rows.append((start, end, max_end, "won_at_retender", kind))
-            terms = RETENDER_TERM_LIBRARIES if area == "Libraries" else RETENDER_TERM
-            start, term, kind = end + 1, d.weighted(terms), "retender"
+            term = d.weighted(RETENDER_TERM_LIBRARIES if libraries else RETENDER_TERM)
+            start, kind = end + 1, "retender"
         ext = d.weighted(EXTENSION_YEARS)
 
 
 def _other_chain(d: _Draws, start: int, stop: int, ceased: bool) -> list:
-    """A smaller contract with another commissioner and its follow-ons, up to ``stop``."""
+    """A smaller contract with another commissioner and any follow-ons, up to ``stop``."""
     rows = []
     kind = "other"
     while True:
-        term = d.weighted(OTHER_CONTRACT_TERM)
-        ext = d.weighted(([0, 1], [.6, .4]))
+        term, ext = d.weighted(OTHER_TERM), d.weighted(OTHER_EXTENSION)
         end = _add_months(start, 12 * term) - 1
         max_end = _add_months(start, 12 * (term + ext)) - 1
         if end >= stop:
-            if ceased:
+            if ceased:  # the mutual stopped trading: the contract ends with it
                 rows.append((start, stop, max(max_end, stop), "handed_back", kind))
             else:
                 rows.append((start, end, max_end, "active", kind))
@@ -633,167 +674,158 @@ def _other_chain(d: _Draws, start: int, stop: int, ceased: bool) -> list:
         start, kind = end + 1, "other_renewal"
 
 
-CONTRACT_TITLES = {
-    "spin_out": "{a} services - transfer on spin-out",
-    "extension": "{a} services - contract extension",
-    "renewal": "{a} services - renewal",
-    "retender": "{a} services - re-procured contract",
-    "other": "{a} services",
-    "other_renewal": "{a} services - follow-on contract",
-}
+def _other_commissioner(d: _Draws, pool: list[int], parent_at: int, parent: int,
+                        n_comm: int) -> int:
+    """Another commissioner: from the parent's region (pool, parent at parent_at) if it has one."""
+    if len(pool) > 1:
+        k = d.integer(0, len(pool) - 2)
+        return pool[k + 1 if k >= parent_at else k]
+    k = d.integer(0, n_comm - 2)
+    return k + 1 if k >= parent else k
+
+
+def _choose_ceased(M: _Mutuals, d: _Draws) -> None:
+    """Pick which mutuals that lost their main contract stopped trading, and when."""
+    lag = np.array([d.integer(0, CEASE_LAG_DAYS[bool(h)]) for h in M.handed_back])
+    candidates = np.flatnonzero((M.loss > 0) & (M.loss + lag <= DATA_ORD))
+    weights = np.where(M.handed_back[candidates], CEASE_WEIGHT_HAND_BACK, 1.0)
+    keys = [d.u() ** (1.0 / w) for w in weights]  # weighted sampling without replacement
+    k = min(len(candidates), round(M.n * CEASED_SHARE))
+    chosen = candidates[np.argsort(keys, kind="stable")[::-1][:k]]
+    M.ceased[chosen] = M.loss[chosen] + lag[chosen]
+    M.end = np.where(M.ceased > 0, M.ceased, DATA_ORD)
+    M.t_ref = np.where(M.pre, 0.0, (M.end - M.spin) / YEAR)
 
 
 def _contracts(M: _Mutuals, comm: pd.DataFrame, d: _Draws) -> dict[str, list]:
-    """Contract rows for every mutual; records losses and ceasing on M."""
+    """Contract rows for every spun-out mutual; records losses and ceasing on M.
+
+    First the main chains with the former parent (which decide losses and so
+    ceasing), then smaller contracts with other commissioners.
+    """
     n_comm = len(comm)
     by_region: dict[str, list[int]] = {}
-    for k, r in enumerate(comm["region"]):
-        by_region.setdefault(r, []).append(k)
+    position = {}
+    for k, region in enumerate(comm["region"]):
+        position[k] = len(by_region.setdefault(region, []))
+        by_region[region].append(k)
     comm_ids = comm["commissioner_id"].tolist()
-    cols: dict[str, list] = {c: [] for c, _ in COLUMNS["contracts"]}
+    sector, area, spin_all = M.sector.tolist(), M.area.tolist(), M.spin.tolist()
+    parents, regions = M.parent.tolist(), M.region.tolist()
+    chains = {}
     for i in range(M.n):
-        if M.pre[i]:
-            continue
-        sector, area, spin = M.sector[i], M.area[i], int(M.spin[i])
-        main, loss, how = _main_chain(d, sector, area, spin)
-        ceased = 0
-        if loss:
-            M.loss[i] = loss
-            M.handed_back[i] = how == "handed_back"
-            p_cease = P_CEASE_AFTER_HAND_BACK if M.handed_back[i] else P_CEASE_AFTER_LOSS
-            if d.chance(p_cease):
-                c = loss + d.integer(0, 365 if M.handed_back[i] else 548)
-                ceased = c if c <= DATA_ORD else 0
-        M.ceased[i] = ceased
+        if not M.pre[i]:
+            first_term = FIRST_TERM_HEALTH if sector[i] == HSC else FIRST_TERM_OTHER
+            chains[i], M.loss[i], M.handed_back[i] = _main_chain(
+                d, first_term, area[i] == "Libraries", spin_all[i])
+    _choose_ceased(M, d)
+
+    cols: dict[str, list] = {c: [] for c, _ in COLUMNS["contracts"]}
+    for i, main in chains.items():
+        spin, parent, loss, ceased = spin_all[i], parents[i], int(M.loss[i]), int(M.ceased[i])
         stop = ceased or DATA_ORD
         # Diversification: smaller contracts with other commissioners.
-        n_other = d.integer(1, 4) if M.diversifier[i] else int(d.chance(0.35))
-        if loss and not ceased:
+        n_other = d.integer(2, 5) if M.diversifier[i] else int(d.chance(0.5))
+        survivor = bool(loss) and not ceased
+        if survivor:
             n_other = max(n_other, 1)
-        window_start = _add_months(_ord(*_ym(spin), 1), 6)
+        first_month = _month_index(spin) + 6
+        last_month = _month_index(min(stop, loss + 180) if survivor else stop)
         others = []
-        latest_start = min(stop, loss + 180) if (loss and not ceased) else stop
-        for _ in range(n_other):
-            if window_start > latest_start:
-                break
-            m0, m1 = _month_index(window_start), _month_index(latest_start)
-            start = _MONTH_START[d.integer(m0, m1)]
-            if start > latest_start:
-                continue
-            pool = [k for k in by_region[M.region[i]] if k != M.parent[i]] or \
-                   [k for k in range(n_comm) if k != M.parent[i]]
-            commissioner = d.pick(pool) if pool else int(M.parent[i])
-            svc = d.pick(SERVICE_AREAS[sector])
-            for row in _other_chain(d, start, stop, bool(ceased)):
-                others.append(row + (commissioner, svc))
-        M.end[i] = stop
-        M.t_ref[i] = (stop - spin) / YEAR
-        rows = [r + (int(M.parent[i]), area) for r in main] + others
-        rows.sort(key=lambda r: (r[0], r[4] not in ("spin_out", "extension", "renewal", "retender"), r[5]))
+        for _ in range(n_other if first_month <= last_month else 0):
+            start = _MONTH_START[d.integer(first_month, last_month)]
+            commissioner = _other_commissioner(d, by_region[regions[i]], position[parent], parent,
+                                               n_comm)
+            service = d.pick(SERVICE_AREAS[sector[i]])
+            others += [r + (commissioner, service) for r in _other_chain(d, start, stop, bool(ceased))]
+
+        rows = [r + (parent, area[i]) for r in main] + others
+        rows.sort(key=lambda r: (r[0], r[4] not in MAIN_KINDS, r[5]))
         width = max(2, len(str(len(rows))))
-        for k, (start, end, max_end, outcome, kind, commissioner, svc) in enumerate(rows):
-            value = _contract_value(M, i, start, kind, d)
+        for k, (start, end, max_end, outcome, kind, commissioner, service) in enumerate(rows):
             cols["contract_id"].append(f"{OCID_PREFIX}-{M.ids[i]}-C{k + 1:0{width}d}")
             cols["mutual_id"].append(M.ids[i])
             cols["commissioner_id"].append(comm_ids[commissioner])
-            cols["title"].append(CONTRACT_TITLES[kind].format(a=svc))
-            cols["service_area"].append(svc)
+            cols["title"].append(CONTRACT_TITLES[kind].format(a=service))
+            cols["service_area"].append(service)
             cols["start_date"].append(start)
             cols["end_date"].append(end)
             cols["max_end_date"].append(max_end)
-            cols["annual_value"].append(value)
+            cols["annual_value"].append(_contract_value(M, i, start, kind in MAIN_KINDS, d))
             cols["is_spin_out_contract"].append(kind == "spin_out")
             cols["outcome"].append(outcome)
     return cols
 
 
-def _ym(ordinal: int) -> tuple[int, int]:
-    d = datetime.date.fromordinal(ordinal)
-    return d.year, d.month
-
-
-def _contract_value(M: _Mutuals, i: int, start: int, kind: str, d: _Draws) -> float:
-    """Annual value: the parent's income run-rate for main contracts, a slice of other public income otherwise."""
+def _contract_value(M: _Mutuals, i: int, start: int, main: bool, d: _Draws) -> float:
+    """Annual value: the parent's income run-rate for main contracts, else a slice of other public income."""
     t = (start - M.spin[i]) / YEAR
     rate = M.income_ref[i] * (1.0 + M.growth[i]) ** (t - M.t_ref[i])
-    share = float(_parent_share(t, M.share0[i], M.share_target[i], M.share_tau[i]))
-    if kind.startswith("other"):
-        value = rate * (1 - share) * M.public_other_frac[i] * d.uniform(0.15, 0.5)
-        return max(20_000.0, round(value, -3))
-    return round(rate * share * d.uniform(0.97, 1.03), -3)
+    share = M.share_target[i] + (M.share0[i] - M.share_target[i]) * math.exp(-t / M.share_tau[i])
+    if main:
+        return round(float(rate * share) * d.uniform(0.97, 1.03), -3)
+    value = float(rate * (1 - share) * M.public_other_frac[i]) * d.uniform(0.4, 0.9)
+    return max(20_000.0, round(value, -3))
 
 
 # --------------------------------------------------------------------------- #
 # Financials and plans (vectorised over mutual-years)                         #
 # --------------------------------------------------------------------------- #
 def _first_year_end(spin: np.ndarray) -> np.ndarray:
-    """Year (YYYY of 31 March) of the first full financial year starting on/after spin-out."""
-    years = np.array([datetime.date.fromordinal(int(s)).year for s in spin])
+    """Year of the 31 March ending the first full financial year that starts on/after spin-out."""
+    years = _years_of(spin)
     april = np.array([_ord(int(y), 4, 1) for y in years])
     return np.where(spin <= april, years + 1, years + 2)
 
 
 def _last_year_end(end: np.ndarray) -> np.ndarray:
-    years = np.array([datetime.date.fromordinal(int(e)).year for e in end])
-    march = np.array([_ord(int(y), 3, 31) for y in years])
-    return np.where(end >= march, years, years - 1)
-
-
-def _group_cumsum(values: np.ndarray, group_first: np.ndarray) -> np.ndarray:
-    """Cumulative sum restarting at each group; group_first is each row's group start index."""
-    cs = np.cumsum(values)
-    before = np.where(group_first > 0, cs[np.maximum(group_first - 1, 0)], 0.0)
-    return cs - before
+    """Year of the latest 31 March on or before ``end``."""
+    years = _years_of(end)
+    return np.where(end >= _march_31(years), years, years - 1)
 
 
 def _financials(M: _Mutuals, rng: np.random.Generator) -> dict:
-    y1 = _first_year_end(M.spin)
-    yn = _last_year_end(M.end)
-    count = np.where(M.pre, 0, np.maximum(yn - y1 + 1, 0))
-    idx = np.repeat(np.arange(M.n), count)
-    first_row = np.repeat(np.cumsum(count) - count, count)
-    k = np.arange(len(idx)) - first_row
-    year = y1[idx] + k
-    ye = np.array([_ord(int(y), 3, 31) for y in year], dtype=np.int64)
-    rows = len(idx)
-    t = (ye - 182 - M.spin[idx]) / YEAR
+    """One row per mutual per financial year, from the first full year to the last before M.end."""
+    first_year = _first_year_end(M.spin)
+    count = np.where(M.pre, 0, np.maximum(_last_year_end(M.end) - first_year + 1, 0))
+    idx, k = _within_group_index(count)
+    year_end = _march_31(first_year[idx] + k)
+    rows, n = len(idx), M.n
+    t = (year_end - 182 - M.spin[idx]) / YEAR  # mid-year, in years since spin-out
     income = (M.income_ref[idx] * (1 + M.growth[idx]) ** (t - M.t_ref[idx])
               * np.exp(rng.normal(0, 0.04, rows)))
     share = np.clip(_parent_share(t, M.share0[idx], M.share_target[idx], M.share_tau[idx])
                     + rng.normal(0, 0.015, rows), 0.0, 1.0)
     parent = income * share
-    # Loss of the main contract: the parent income falls to a small residual.
+    # After losing the main contract the parent's income falls to a small residual.
     loss = M.loss[idx]
-    after = np.where(loss > 0, np.clip((ye - loss) / 365.0, 0.0, 1.0), 0.0)
-    parent_after = parent * (1 - after * (1 - M.residual[idx]))
+    after = np.where(loss > 0, np.clip((year_end - loss) / 365.0, 0.0, 1.0), 0.0)
+    parent_kept = parent * (1 - after * (1 - M.residual[idx]))
     rest = income - parent
     other_public = rest * np.clip(M.public_other_frac[idx] + rng.normal(0, 0.05, rows), 0.05, 0.95)
     non_public = rest - other_public
-    total = parent_after + other_public + non_public
+    total = parent_kept + other_public + non_public
 
     # Margins: mostly small surpluses; deficits around a loss or before a hand-back.
-    mu = rng.uniform(0.008, 0.035, M.n)
-    margin = mu[idx] + rng.normal(0, 0.011, rows)
-    shock = (after > 0) & (after < 1) | ((after >= 1) & (ye - loss < 730))
+    margin = rng.uniform(0.008, 0.035, n)[idx] + rng.normal(0, 0.011, rows)
+    shock = (after > 0) & (year_end - loss < 730)
     margin -= np.where(shock, rng.uniform(0.02, 0.08, rows), 0.0)
-    stress = M.handed_back[idx] & (loss > 0) & (loss - ye < 730) & (ye <= loss)
-    margin -= np.where(stress, rng.uniform(0.01, 0.05, rows), 0.0)
-    margin = np.clip(margin, -0.15, 0.12)
-    expenditure = total * (1 - margin)
-    staff_share = np.clip(rng.uniform(0.55, 0.75, M.n)[idx] + rng.normal(0, 0.01, rows), 0.5, 0.8)
-    staff_costs = expenditure * staff_share
+    strain = M.handed_back[idx] & (year_end <= loss) & (loss - year_end < 730)
+    margin -= np.where(strain, rng.uniform(0.01, 0.05, rows), 0.0)
+    expenditure = total * (1 - np.clip(margin, -0.15, 0.12))
+    staff_costs = expenditure * np.clip(rng.uniform(0.55, 0.75, n)[idx]
+                                        + rng.normal(0, 0.01, rows), 0.5, 0.8)
 
-    # Reserves: a dowry at spin-out plus retained surpluses.
-    first = k == 0
-    dowry = np.where(first, expenditure / 12 * rng.uniform(0.2, 2.5, M.n)[idx], 0.0)
-    retain = rng.uniform(0.4, 1.0, M.n)[idx]
-    reserves = _group_cumsum(dowry + (total - expenditure) * retain, first_row)
-    reserves = np.maximum(reserves, expenditure / 12 * 0.05)
-    liabilities = expenditure * rng.uniform(0.06, 0.18, M.n)[idx] * np.exp(rng.normal(0, 0.05, rows))
-    assets = liabilities + reserves * rng.uniform(0.6, 1.0, M.n)[idx]
+    # Reserves: a working-capital dowry at spin-out plus retained surpluses.
+    dowry = np.where(k == 0, expenditure / 12 * rng.uniform(0.2, 2.5, n)[idx], 0.0)
+    retained = (total - expenditure) * rng.uniform(0.4, 1.0, n)[idx]
+    reserves = np.maximum(_group_cumsum(dowry + retained, count), expenditure / 12 * 0.05)
+    liabilities = (expenditure * rng.uniform(0.06, 0.18, n)[idx]
+                   * np.exp(rng.normal(0, 0.05, rows)))
+    assets = liabilities + reserves * rng.uniform(0.6, 1.0, n)[idx]
     return {
-        "mutual_id": M.ids[idx], "year_end": ye,
-        "income_parent": parent_after, "income_other_public": other_public,
+        "mutual_id": M.ids[idx], "year_end": year_end,
+        "income_parent": parent_kept, "income_other_public": other_public,
         "income_non_public": non_public, "expenditure": expenditure, "staff_costs": staff_costs,
         "unrestricted_reserves": reserves, "current_assets": assets,
         "current_liabilities": liabilities,
@@ -802,241 +834,250 @@ def _financials(M: _Mutuals, rng: np.random.Generator) -> dict:
 
 def _plan_targets(M: _Mutuals, rng: np.random.Generator) -> dict:
     """Five-year business plans: optimistic growth and a rising non-parent share."""
-    y1 = _first_year_end(M.spin)
-    has = np.flatnonzero(M.has_plan)
-    idx = np.repeat(has, 5)
-    k = np.tile(np.arange(5), len(has))
-    year = y1[idx] + k
-    ye = np.array([_ord(int(y), 3, 31) for y in year], dtype=np.int64)
-    t0 = (np.array([_ord(int(y) - 1, 10, 1) for y in y1[has]]) - M.spin[has]) / YEAR
-    start = M.income_ref[has] * (1 + M.growth[has]) ** (t0 - M.t_ref[has]) * rng.uniform(0.97, 1.12, len(has))
-    growth = rng.uniform(0.03, 0.08, len(has))
-    planned = start[np.searchsorted(has, idx)] * (1 + growth[np.searchsorted(has, idx)]) ** k
-    lift = rng.uniform(0.05, 0.30, len(has))[np.searchsorted(has, idx)]
-    np_share = np.clip(1 - M.share0[idx] + lift * k / 4, 0.0, 0.95)
-    return {"mutual_id": M.ids[idx], "year_end": ye, "planned_income": planned,
-            "planned_non_parent_income": planned * np_share}
+    first_year = _first_year_end(M.spin)
+    n = M.n
+    start_t = (_march_31(first_year) - 182 - M.spin) / YEAR
+    opening = (M.income_ref * (1 + M.growth) ** (start_t - M.t_ref)
+               * rng.uniform(0.95, 1.06, n))
+    growth = rng.uniform(0.01, 0.06, n)
+    lift = rng.uniform(0.02, 0.20, n)
+    idx, k = _within_group_index(np.where(M.has_plan, 5, 0))
+    planned = opening[idx] * (1 + growth[idx]) ** k
+    non_parent_share = np.clip(1 - M.share0[idx] + lift[idx] * k / 4, 0.0, 0.95)
+    return {"mutual_id": M.ids[idx], "year_end": _march_31(first_year[idx] + k),
+            "planned_income": planned, "planned_non_parent_income": planned * non_parent_share}
 
 
 # --------------------------------------------------------------------------- #
 # Engagement surveys                                                          #
 # --------------------------------------------------------------------------- #
+def _wave_dates(spin: int, oa: int, end: int, d: _Draws) -> list[tuple[int, str]]:
+    """Waves at options appraisal and in transition, then roughly annual each autumn."""
+    waves = [(oa + d.integer(14, 60), "options_appraisal"),
+             (spin - d.integer(30, 120), "transition")]
+    offset = d.integer(0, 60)  # the mutual's usual survey day after 1 October
+    year = datetime.date.fromordinal(spin + 150).year
+    if _ord(year, 10, 1) + offset < spin + 150:
+        year += 1
+    first = True
+    while True:
+        when = _ord(year, 10, 1) + offset + d.integer(-7, 7)
+        if when > end:
+            break
+        if first or not d.chance(0.12):
+            waves.append((when, "spun_out"))
+        first, year = False, year + 1
+    return [(w, p) for w, p in waves if w <= end]
+
+
+def _wave_levels(M: _Mutuals, d: _Draws) -> dict[str, list]:
+    """One record per survey wave: date, phase, organisation-level score and headcount."""
+    waves: dict[str, list] = {"mutual": [], "date": [], "phase": [], "level": [], "staff": []}
+    spin, oa, end = M.spin.tolist(), M.oa.tolist(), M.end.tolist()
+    for i in range(M.n):
+        base = min(8.2, max(6.3, d.normal(7.25, 0.3)))
+        peak_phase = "transition" if d.chance(0.6) else "options_appraisal"
+        lift, drop = d.uniform(0.2, 0.6), d.uniform(0.6, 1.5)
+        improve, ramp = d.uniform(-0.05, 0.45), d.integer(2, 4)
+        early = bool(M.early_peak[i])
+        k_spun = 0
+        for when, phase in _wave_dates(spin[i], oa[i], end[i], d):
+            if phase == "spun_out":
+                k_spun += 1
+                progress = min(1.0, k_spun / ramp)
+                level = base + lift - drop * progress if early else base + improve * progress
+            elif early:
+                level = base + (lift if phase == peak_phase else 0.4 * lift)
+            elif phase == "options_appraisal":
+                level = base - d.uniform(0.0, 0.2)
+            else:
+                level = base + d.normal(0, 0.08)
+            waves["mutual"].append(i)
+            waves["date"].append(when)
+            waves["phase"].append(phase)
+            waves["level"].append(level + d.normal(0, 0.08))
+            waves["staff"].append(_staff_at(M, i, max(when, spin[i])))
+    return waves
+
+
 def _staff_at(M: _Mutuals, i: int, when: int) -> int:
-    t = (when - M.spin[i]) / YEAR
-    size = M.staff[i] * (1 + M.growth[i]) ** (min(t, M.t_ref[i]) - M.t_ref[i])
+    """Headcount at a date: grows with income, shrinks after losing the main contract."""
+    t = min((when - M.spin[i]) / YEAR, M.t_ref[i])
+    size = M.staff[i] * (1 + M.growth[i]) ** (t - M.t_ref[i])
     if M.loss[i] and when > M.loss[i]:
         size *= 1 - M.loss_share[i]
     return max(2, int(round(size)))
 
 
-def _wave_dates(M: _Mutuals, i: int, d: _Draws) -> list[tuple[int, str]]:
-    """Survey waves: options appraisal, transition, then roughly annual each autumn."""
-    end = int(M.end[i])
-    spin, oa = int(M.spin[i]), int(M.oa[i])
-    waves = [(oa + d.integer(14, 60), "options_appraisal"),
-             (spin - d.integer(30, 120), "transition")]
-    day = d.integer(0, 60)
-    year = datetime.date.fromordinal(spin + 150).year
-    if datetime.date.fromordinal(spin + 150) > datetime.date(year, 10, 1) + datetime.timedelta(days=day):
-        year += 1
-    first = True
-    while True:
-        when = _ord(year, 10, 1) + day + d.integer(-7, 7)
-        if when > end:
-            break
-        if first or not d.chance(0.12):
-            waves.append((when, "spun_out"))
-        first = False
-        year += 1
-    return [(w, p) for w, p in waves if w <= end]
+def _engagement(M: _Mutuals, d: _Draws, rng: np.random.Generator) -> dict:
+    """Staff survey results by wave and staff group (groups vectorised with numpy)."""
+    waves = _wave_levels(M, d)
+    mutual = np.asarray(waves["mutual"], dtype=np.int64)
+    staff = np.asarray(waves["staff"], dtype=np.int64)
+    n_waves = len(mutual)
+    n_groups = np.asarray(GROUPS_BY_STAFF[1])[np.searchsorted(GROUPS_BY_STAFF[0], staff, side="right")]
+    # Each mutual's group mix: the sector's shares, perturbed once per mutual.
+    shares = np.array([[w for _, w, _ in STAFF_GROUPS[s]] for s in SECTORS])
+    offsets = np.array([[o for _, _, o in STAFF_GROUPS[s]] for s in SECTORS])
+    names = np.array([[g for g, _, _ in STAFF_GROUPS[s]] for s in SECTORS], dtype=object)
+    mix = shares[M.sector_idx] * rng.uniform(0.7, 1.3, (M.n, 6))
+    cum_mix = np.cumsum(mix, axis=1)
 
+    wave, j = _within_group_index(n_groups)
+    m = mutual[wave]
+    sizes = np.maximum(1, np.floor(staff[wave] * mix[m, j] / cum_mix[m, n_groups[wave] - 1]))
+    others = np.bincount(wave, weights=np.where(j > 0, sizes, 0), minlength=n_waves)
+    sizes = np.where(j == 0, np.maximum(1, staff[wave] - others[wave]), sizes).astype(np.int64)
+    rate = rng.uniform(0.25, 0.75, n_waves)[wave] + rng.normal(0, 0.06, len(wave))
+    respondents = np.clip(np.rint(sizes * np.clip(rate, 0.10, 0.95)), 1, sizes).astype(np.int64)
 
-def _engagement(M: _Mutuals, d: _Draws) -> dict:
-    cols: dict[str, list] = {c: [] for c, _ in COLUMNS["engagement"]}
-    for i in range(M.n):
-        groups = STAFF_GROUPS[M.sector[i]]
-        base = min(8.2, max(6.3, d.normal(7.25, 0.3)))
-        early = bool(M.early_peak[i])
-        peak_phase = "transition" if d.chance(0.6) else "options_appraisal"
-        lift = d.uniform(0.2, 0.6)
-        drop = d.uniform(0.6, 1.5)
-        improve = d.uniform(-0.05, 0.45)
-        ramp = d.integer(2, 4)
-        weights = [w * d.uniform(0.7, 1.3) for _, w, _ in groups]
-        k_spun = 0
-        for when, phase in _wave_dates(M, i, d):
-            if phase == "spun_out":
-                k_spun += 1
-                progress = min(1.0, k_spun / ramp)
-                level = (base + lift - drop * progress) if early else (base + improve * progress)
-            elif early:
-                level = base + (lift if phase == peak_phase else lift * 0.4)
-            else:
-                level = base - (d.uniform(0.0, 0.2) if phase == "options_appraisal" else d.normal(0, 0.08))
-            level += d.normal(0, 0.08)
-            staff = _staff_at(M, i, when if phase == "spun_out" else int(M.spin[i]))
-            n_groups = 2 if staff < 8 else 3 if staff < 40 else 4 if staff < 200 else 5 if staff < 1000 else 6
-            w = weights[:n_groups]
-            total_w = sum(w)
-            sizes = [max(1, int(staff * x / total_w)) for x in w]
-            sizes[0] = max(1, sizes[0] + staff - sum(sizes))
-            rate = d.uniform(0.25, 0.75)
-            for (name, _, offset), eligible in zip(groups[:n_groups], sizes):
-                rr = min(0.95, max(0.10, rate + d.normal(0, 0.06)))
-                resp = min(eligible, max(1, int(round(eligible * rr))))
-                sd = 0.25 + 1.0 / math.sqrt(resp)
-                s = level + offset
-                cols["mutual_id"].append(M.ids[i])
-                cols["survey_date"].append(when)
-                cols["phase"].append(phase)
-                cols["staff_group"].append(name)
-                cols["eligible_staff"].append(eligible)
-                cols["respondents"].append(resp)
-                cols["motivation"].append(_score(s + SUBSCORE_OFFSETS[0] + sd * d.z()))
-                cols["involvement"].append(_score(s + SUBSCORE_OFFSETS[1] + sd * d.z()))
-                cols["advocacy"].append(_score(s + SUBSCORE_OFFSETS[2] + sd * d.z()))
-    return cols
-
-
-def _score(x: float) -> float:
-    return min(10.0, max(0.0, x))
+    level = np.asarray(waves["level"])[wave] + offsets[M.sector_idx[m], j]
+    sd = 0.12 + 0.5 / np.sqrt(respondents)
+    scores = {col: np.clip(level + off + sd * rng.standard_normal(len(wave)), 0.0, 10.0)
+              for col, off in zip(("motivation", "involvement", "advocacy"), SUBSCORE_OFFSETS)}
+    return {"mutual_id": M.ids[m], "survey_date": np.asarray(waves["date"])[wave],
+            "phase": np.asarray(waves["phase"], dtype=object)[wave],
+            "staff_group": names[M.sector_idx[m], j], "eligible_staff": sizes,
+            "respondents": respondents, **scores}
 
 
 # --------------------------------------------------------------------------- #
-# Strategy sessions, innovations, relationship reviews                        #
+# Strategy sessions and innovations (vectorised Poisson events)               #
 # --------------------------------------------------------------------------- #
-def _strategy_sessions(M: _Mutuals, d: _Draws) -> dict:
-    cols: dict[str, list] = {c: [] for c, _ in COLUMNS["strategy_sessions"]}
-    for i in range(M.n):
-        style = d.weighted((["none", "lapsed", "regular"], [.04, .14, .82]))
-        if style == "none":
-            continue
-        stop = int(M.end[i])
-        if style == "lapsed":
-            stop = min(stop, DATA_ORD - d.integer(400, 1200))
-        per_year = d.uniform(0.6, 2.5)
-        when = int(M.oa[i]) + d.integer(30, 200)
-        while when <= stop:
-            cols["mutual_id"].append(M.ids[i])
-            cols["session_date"].append(when)
-            cols["kind"].append(d.weighted(SESSION_KINDS))
-            when += max(60, d.expo_days(per_year))
-    return cols
+def _poisson_events(rng: np.random.Generator, start: np.ndarray, stop: np.ndarray,
+                    per_year: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Random event dates in [start, stop] per mutual; returns (mutual index, date), sorted."""
+    span = np.maximum(stop - start, 0)
+    count = np.where(span > 0, rng.poisson(per_year * span / YEAR), 0)
+    owner = np.repeat(np.arange(len(start)), count)
+    dates = start[owner] + np.floor(rng.random(len(owner)) * (span[owner] + 1)).astype(np.int64)
+    order = np.lexsort((dates, owner))
+    return owner[order], dates[order]
 
 
-def _innovations(M: _Mutuals, d: _Draws) -> dict:
-    cols: dict[str, list] = {c: [] for c, _ in COLUMNS["innovations"]}
-    for i in range(M.n):
-        if M.pre[i]:
-            continue
-        per_year = min(8.0, d.uniform(0.5, 1.5) * (0.4 + 1.3 * math.log10(M.staff[i] + 1)))
-        staff_first = 0.55 if M.ownership[i] == "employee-owned" else 0.42
-        origin_w = [staff_first, 0.78 - staff_first + 0.1, 0.14, 0.08]
-        scale = (M.staff[i] / 100) ** 0.3
-        end = int(M.end[i])
-        when = int(M.spin[i]) + d.expo_days(per_year)
-        while when <= end:
-            age = (end - when) / YEAR
-            status_w = [.6, .3, .1] if age < 0.75 else [.35, .35, .3] if age < 2 else [.2, .25, .55]
-            status = d.weighted((["idea", "piloted", "embedded"], status_w))
-            saving = math.nan
-            if status != "idea" or d.chance(0.15):
-                raw = math.exp(math.log(8000 * scale) + 1.0 * d.z())
-                saving = float(min(500_000, max(1_000, round(raw, -2))))
-            cols["mutual_id"].append(M.ids[i])
-            cols["innovation_date"].append(when)
-            cols["title"].append(d.pick(INNOVATION_TITLES))
-            cols["origin"].append(d.weighted((INNOVATION_ORIGINS, origin_w)))
-            cols["status"].append(status)
-            cols["annual_saving"].append(saving)
-            when += d.expo_days(per_year)
-    return cols
+def _strategy_sessions(M: _Mutuals, rng: np.random.Generator) -> dict:
+    """0-3 sessions a year; some mutuals lapse (long gaps before DATA_DATE), a few never meet."""
+    n = M.n
+    style = np.array(SESSION_STYLES[0])[_shuffled_labels(rng, n, SESSION_STYLES[1])]
+    start = M.oa + rng.integers(30, 200, n)
+    lapsed_stop = DATA_ORD - rng.integers(395, 900, n)
+    stop = np.where(style == "lapsed", np.minimum(M.end, lapsed_stop), M.end)
+    stop = np.where(style == "none", start, stop)
+    owner, dates = _poisson_events(rng, start, stop, rng.uniform(2.0, 4.0, n))
+    keep = np.ones(len(owner), dtype=bool)
+    keep[1:] = (owner[1:] != owner[:-1]) | (dates[1:] != dates[:-1])
+    owner, dates = owner[keep], dates[keep]
+    kind = np.array(SESSION_KINDS, dtype=object)[_categorical(rng, len(owner), SESSION_KIND_WEIGHTS)]
+    return {"mutual_id": M.ids[owner], "session_date": dates, "kind": kind}
 
 
+def _innovations(M: _Mutuals, rng: np.random.Generator) -> dict:
+    """Ideas, pilots and embedded changes since spin-out, more in bigger mutuals."""
+    n = M.n
+    per_year = np.clip(M.staff * rng.uniform(0.05, 0.18, n), 0.5, 80.0)  # 5-18 per 100 staff a year
+    start = np.where(M.pre, M.end, M.spin + 1)
+    owner, dates = _poisson_events(rng, start, M.end, per_year)
+    rows = len(owner)
+    age = (M.end[owner] - dates) / YEAR
+    band = np.searchsorted(INNOVATION_STATUS_BY_AGE[0], age, side="right")
+    cum_status = np.cumsum(np.array(INNOVATION_STATUS_BY_AGE[1]), axis=1)[band]
+    status = INNOVATION_STATUSES[(rng.random(rows)[:, None] > cum_status[:, :2]).sum(axis=1)]
+    staff_first = np.where(M.ownership[owner] == "employee-owned", 0.55, 0.42)
+    cum_origin = np.column_stack([staff_first, np.full(rows, 0.80), np.full(rows, 0.93)])
+    origin = INNOVATION_ORIGINS[(rng.random(rows)[:, None] > cum_origin).sum(axis=1)]
+    scale = (M.staff[owner] / 100) ** 0.3
+    raw = np.exp(np.log(8000 * scale) + rng.standard_normal(rows))
+    has_saving = (status != "idea") | (rng.random(rows) < 0.15)
+    saving = np.where(has_saving, np.clip(np.round(raw, -2), 1_000, 500_000), np.nan)
+    titles = np.array(INNOVATION_TITLES, dtype=object)[rng.integers(0, len(INNOVATION_TITLES), rows)]
+    return {"mutual_id": M.ids[owner], "innovation_date": dates, "title": titles,
+            "origin": origin, "status": status, "annual_saving": saving}
+
+
+# --------------------------------------------------------------------------- #
+# Relationship reviews                                                        #
+# --------------------------------------------------------------------------- #
 def _reviews(M: _Mutuals, contracts: dict, comm: pd.DataFrame, d: _Draws,
              on_data_date: set[int]) -> dict:
-    cols: dict[str, list] = {c: [] for c, _ in COLUMNS["relationship_reviews"]}
+    """Reviews with the parent (1-4 a year while the main contract runs) and other buyers.
+
+    Ratings centre on each relationship's quality and slide in the two years
+    before a contract is lost. Some relationships lapse more than a year before
+    DATA_DATE.
+    """
+    out: dict[str, list] = {c: [] for c, _ in COLUMNS["relationship_reviews"]}
     comm_ids = comm["commissioner_id"].tolist()
-    other_contracts: dict[str, list] = {}
-    for m, c, s, e, kind_spin, outcome in zip(
-            contracts["mutual_id"], contracts["commissioner_id"], contracts["start_date"],
-            contracts["end_date"], contracts["is_spin_out_contract"], contracts["outcome"]):
-        other_contracts.setdefault(m, []).append((c, s, e))
+    held: dict[str, list] = {}
+    for m, c, s, e in zip(contracts["mutual_id"], contracts["commissioner_id"],
+                          contracts["start_date"], contracts["end_date"]):
+        held.setdefault(m, []).append((c, s, e))
 
     def add(i, commissioner, when, kind, quality):
-        rating = int(round(quality + 0.6 * d.z()))
-        cols["mutual_id"].append(M.ids[i])
-        cols["commissioner_id"].append(commissioner)
-        cols["review_date"].append(when)
-        cols["kind"].append(kind)
-        cols["rating"].append(min(5, max(1, rating)))
+        out["mutual_id"].append(M.ids[i])
+        out["commissioner_id"].append(commissioner)
+        out["review_date"].append(when)
+        out["kind"].append(kind)
+        out["rating"].append(min(5, max(1, int(round(quality + 0.6 * d.z())))))
 
     for i in range(M.n):
-        parent = comm_ids[M.parent[i]]
-        quality = d.normal(3.5, 0.45)
-        end = int(M.end[i])
-        if d.chance(0.15) and i not in on_data_date:  # reviews have lapsed
+        parent, quality, end = comm_ids[M.parent[i]], d.normal(3.5, 0.45), int(M.end[i])
+        if d.chance(P_REVIEWS_LAPSED) and i not in on_data_date:
             end = min(end, DATA_ORD - d.integer(400, 900))
-        loss = int(M.loss[i])
-
-        def q_at(when):
-            if loss and when <= loss:
-                return quality - 1.2 * min(1.0, max(0.0, 1 - (loss - when) / 730))
-            return quality
-
-        if M.pre[i]:
+        if M.pre[i]:  # partnership meetings while the spin-out is planned
             when = int(M.oa[i]) + d.integer(30, 120)
             while when <= end:
                 add(i, parent, when, REVIEW_STRATEGIC, quality)
                 when += d.integer(150, 400)
             continue
+        loss, spin = int(M.loss[i]), int(M.spin[i])
         stop = min(end, loss) if loss else end
-        style = d.weighted((["quarterly", "annual", "light"], [.35, .45, .20]))
-        spin = int(M.spin[i])
+
+        def quality_at(when):
+            slide = 1.2 * min(1.0, max(0.0, 1 - (loss - when) / 730)) if loss else 0.0
+            return quality - slide
+
+        style = d.weighted(REVIEW_STYLES)
         year = 1
-        while True:
+        while spin + int(round((year - 1) * YEAR)) <= stop:
             anniversary = spin + int(round(year * YEAR)) + d.integer(-30, 30)
-            if anniversary - int(YEAR) > stop:
-                break
+            year_start = anniversary - 365
             if style == "quarterly":
                 for quarter in (1, 2, 3):
-                    when = anniversary - int(YEAR) + quarter * 91 + d.integer(-15, 15)
+                    when = year_start + 91 * quarter + d.integer(-15, 15)
                     if when <= stop:
-                        add(i, parent, when, REVIEW_QUARTERLY, q_at(when))
-            if anniversary <= stop and not (style == "light" and d.chance(0.3)):
-                add(i, parent, anniversary, REVIEW_PARENT, q_at(anniversary))
+                        add(i, parent, when, REVIEW_QUARTERLY, quality_at(when))
+            if anniversary <= stop and not (style == "light" and d.chance(0.15)):
+                add(i, parent, anniversary, REVIEW_ANNUAL, quality_at(anniversary))
             if style == "annual":
                 for _ in range(d.integer(0, 2)):
                     when = anniversary - d.integer(30, 330)
                     if when <= stop:
-                        add(i, parent, when, REVIEW_STRATEGIC, q_at(when))
+                        add(i, parent, when, REVIEW_STRATEGIC, quality_at(when))
             year += 1
-        for commissioner, start, cend in other_contracts.get(M.ids[i], []):
+        for commissioner, start, contract_end in held.get(M.ids[i], []):
             if commissioner == parent:
                 continue
-            when = start + d.integer(300, 400)
-            while when <= min(cend + 30, end):
-                add(i, commissioner, when, REVIEW_PARENT, quality + d.normal(0.1, 0.3))
+            when, last = start + d.integer(300, 400), min(contract_end + 30, end)
+            while when <= last:
+                add(i, commissioner, when, REVIEW_ANNUAL, quality + d.normal(0.1, 0.3))
                 when += d.integer(330, 400)
         if i in on_data_date:
             add(i, parent, DATA_ORD, REVIEW_QUARTERLY, quality)
-    return cols
+    return out
 
 
 # --------------------------------------------------------------------------- #
 # Assembly                                                                    #
 # --------------------------------------------------------------------------- #
 def _frame(table: str, cols: dict, sort: list[str] | None = None) -> pd.DataFrame:
-    """Build a typed DataFrame in contract column order, with rounding applied."""
+    """A typed DataFrame in contract column order, rounded as the CSV will be."""
     data = {}
     for name, fmt in COLUMNS[table]:
         values = cols[name]
         if fmt == "date":
             data[name] = _to_dates(values)
-        elif fmt in ("money", "score"):
-            data[name] = np.round(np.asarray(values, dtype=float), 2) + 0.0
-        elif fmt == "share":
-            data[name] = np.round(np.asarray(values, dtype=float), 3) + 0.0
+        elif fmt in ("money", "score", "share"):
+            data[name] = np.round(np.asarray(values, dtype=float), 3 if fmt == "share" else 2) + 0.0
         elif fmt == "int":
             data[name] = np.asarray(values, dtype=np.int64)
         elif fmt == "bool":
@@ -1050,64 +1091,58 @@ def _frame(table: str, cols: dict, sort: list[str] | None = None) -> pd.DataFram
 
 
 def _mutuals_frame(M: _Mutuals, comm: pd.DataFrame, names: _NameBook) -> pd.DataFrame:
-    homes = comm.attrs["home_place"]
+    d, homes = names.d, comm.attrs["home_place"]
     mutual_names = []
     for i in range(M.n):
-        suffix = names.d.pick(NAME_SUFFIXES[M.sector[i]])
-        kind = M.form_kind[i]
-        if kind == "cic" and names.d.chance(0.7):
+        suffix = d.pick(NAME_SUFFIXES[M.sector[i]])
+        if M.form_kind[i] == "cic" and d.chance(0.7):
             suffix += " CIC"
-        elif kind == "company" and names.d.chance(0.3):
+        elif M.form_kind[i] == "company" and d.chance(0.3):
             suffix += " Ltd"
-        place = homes[M.parent[i]] if names.d.chance(0.5) else None
+        place = homes[M.parent[i]] if d.chance(0.5) else None  # often named after its area
         mutual_names.append(names.unique("{p} " + suffix, place))
-    staff = M.staff.copy()
-    survivors = (M.loss > 0) & (M.ceased == 0)
-    staff[survivors] = np.maximum(2, np.round(staff[survivors] * (1 - M.loss_share[survivors]))).astype(np.int64)
-    cols = {
+    # Survivors of a lost main contract are smaller now: the service's staff transferred out.
+    survivor = (M.loss > 0) & (M.ceased == 0)
+    staff = np.where(survivor, np.maximum(2, np.round(M.staff * (1 - M.loss_share))), M.staff)
+    return _frame("mutuals", {
         "mutual_id": M.ids, "name": mutual_names, "sector": M.sector, "legal_form": M.legal_form,
         "ownership_model": M.ownership, "region": M.region,
         "parent_commissioner_id": comm["commissioner_id"].to_numpy()[M.parent],
         "options_appraisal_date": M.oa, "spin_out_date": M.spin, "staff_count": staff,
         "member_share": M.member_share, "company_number": M.company_number,
         "charity_number": M.charity_number,
-        "status": np.where(M.ceased > 0, "ceased", "trading"), "ceased_date": M.ceased,
-        "society_number": M.society_number,
-    }
-    return _frame("mutuals", cols)
+        "status": np.where(M.ceased > 0, "ceased", "trading").astype(object),
+        "ceased_date": M.ceased, "society_number": M.society_number,
+    })
 
 
 def generate(n_mutuals: int = DEFAULT_MUTUALS, seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
-    """Generate every table for ``n_mutuals`` mutuals; same arguments, same data.
+    """Generate every table for ``n_mutuals`` mutuals; the same arguments give the same data.
 
-    Returns a dict with one DataFrame per name in ``TABLES`` plus ``dataset_info``
-    (key/value rows: synthetic flag, generator, seed, mutuals, data date).
+    Returns one DataFrame per name in ``TABLES`` plus ``dataset_info`` (key/value
+    rows: synthetic flag, generator, seed, number of mutuals, data date).
     """
     if n_mutuals < 1:
         raise ValueError("n_mutuals must be at least 1")
     rngs = dict(zip(STREAMS, np.random.default_rng(seed).spawn(len(STREAMS))))
-    draws = {k: _Draws(r) for k, r in rngs.items()}
-    names = _NameBook(draws["names"])
-
-    n_comm = max(5, round(n_mutuals / MUTUALS_PER_COMMISSIONER))
-    comm = _commissioners(n_comm, rngs["commissioners"], names)
+    names = _NameBook(_Draws(rngs["names"]))
+    comm = _commissioners(max(5, round(n_mutuals / MUTUALS_PER_COMMISSIONER)),
+                          rngs["commissioners"], names)
     M = _mutual_attributes(n_mutuals, comm, rngs["mutuals"])
-    contracts = _contracts(M, comm, draws["contracts"])
-    # Survivors of a lost main contract shrink: the parent's share of staff transfers out.
+    contracts = _contracts(M, comm, _Draws(rngs["contracts"]))
     t_loss = (M.loss - M.spin) / YEAR
-    M.loss_share = np.where(M.loss > 0, _parent_share(t_loss, M.share0, M.share_target, M.share_tau)
-                            * (1 - M.residual), 0.0)
+    M.loss_share = np.where(M.loss > 0, (1 - M.residual) * _parent_share(
+        t_loss, M.share0, M.share_target, M.share_tau), 0.0)
 
-    # Pin the data's latest event to DATA_DATE: a monitoring review for ~1% of live
-    # mutuals (or, in a tiny sample without one, a plan review at a pre-spin-out mutual).
+    # Pin the latest event to DATA_DATE: a monitoring review at ~1% of live mutuals
+    # (in a tiny sample with none live, a plan review at a pre-spin-out mutual).
     live = np.flatnonzero(~M.pre & (M.ceased == 0) & (M.loss == 0))
-    on_date = set(rngs["reviews"].choice(live, min(max(1, round(n_mutuals / 100)), len(live)),
-                                         replace=False).tolist()) if len(live) else set()
-    sessions = _strategy_sessions(M, draws["sessions"])
+    on_date = set(rngs["reviews"].choice(live, min(len(live), max(1, round(n_mutuals / 100))),
+                                         replace=False).tolist())
+    sessions = _strategy_sessions(M, rngs["sessions"])
     if not on_date:
-        sessions["mutual_id"].append(M.ids[np.flatnonzero(M.pre)[0]])
-        sessions["session_date"].append(DATA_ORD)
-        sessions["kind"].append("plan_review")
+        sessions = {k: np.append(v, x) for (k, v), x in zip(
+            sessions.items(), (M.ids[np.flatnonzero(M.pre)[0]], DATA_ORD, "plan_review"))}
 
     tables = {
         "commissioners": comm,
@@ -1115,47 +1150,80 @@ def generate(n_mutuals: int = DEFAULT_MUTUALS, seed: int = DEFAULT_SEED) -> dict
         "contracts": _frame("contracts", contracts),
         "financials": _frame("financials", _financials(M, rngs["financials"])),
         "plan_targets": _frame("plan_targets", _plan_targets(M, rngs["plans"])),
-        "engagement": _frame("engagement", _engagement(M, draws["engagement"])),
+        "engagement": _frame("engagement", _engagement(
+            M, _Draws(rngs["engagement"]), rngs["engagement_groups"])),
         "strategy_sessions": _frame("strategy_sessions", sessions, ["mutual_id", "session_date"]),
-        "innovations": _frame("innovations", _innovations(M, draws["innovations"])),
+        "innovations": _frame("innovations", _innovations(M, rngs["innovations"])),
         "relationship_reviews": _frame(
-            "relationship_reviews", _reviews(M, contracts, comm, draws["reviews"], on_date),
+            "relationship_reviews", _reviews(M, contracts, comm, _Draws(rngs["reviews"]), on_date),
             ["mutual_id", "review_date", "commissioner_id", "kind"]),
+        INFO_TABLE: pd.DataFrame(
+            [("synthetic", "true"), ("generator", GENERATOR), ("seed", str(seed)),
+             ("mutuals", str(n_mutuals)), ("data_date", DATA_DATE.isoformat())],
+            columns=["key", "value"]),
     }
-    tables[INFO_TABLE] = pd.DataFrame(
-        [("synthetic", "true"), ("generator", GENERATOR), ("seed", str(seed)),
-         ("mutuals", str(n_mutuals)), ("data_date", DATA_DATE.isoformat())],
-        columns=["key", "value"])
     return tables
 
 
 # --------------------------------------------------------------------------- #
 # CSV output                                                                  #
 # --------------------------------------------------------------------------- #
-def _format_column(values: pd.Series, fmt: str) -> pd.Series:
-    """Render one column as text exactly as the CSV contract wants it."""
+def _fixed_point(values: np.ndarray, places: int) -> list[str]:
+    """Numbers as fixed-point text (``'{:.2f}'``-style); NaN becomes ''."""
+    fmt = f"{{:.{places}f}}".format
+    return [fmt(v + 0.0) if v == v else "" for v in values.tolist()]
+
+
+def _via_distinct(values: np.ndarray, render) -> list[str]:
+    """Render each distinct value once (fast for dates, scores and counts)."""
+    distinct, inverse = np.unique(values, return_inverse=True)
+    return np.array(render(distinct), dtype=object)[inverse.ravel()].tolist()
+
+
+def _iso_dates(days: np.ndarray) -> list[str]:
+    return [("" if d == _NAT_DAYS else datetime.date.fromordinal(d + _EPOCH_ORD).isoformat())
+            for d in days.tolist()]
+
+
+_NAT_DAYS = int(np.datetime64("NaT", "D").astype(np.int64))
+
+
+def _quote(text: str) -> str:
+    """Minimal CSV quoting, as the csv module does it."""
+    if "," in text or '"' in text or "\n" in text or "\r" in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _format_column(values: pd.Series, fmt: str) -> list[str]:
+    """Render one column as the CSV contract's text."""
     if fmt == "date":
-        arr = values.to_numpy(dtype="datetime64[D]")
-        text = np.datetime_as_string(arr, unit="D").astype(object)
-        text[np.isnat(arr)] = ""
-        return pd.Series(text, index=values.index, dtype=object)
-    if fmt in ("money", "score", "share"):
-        pattern = "{:.3f}" if fmt == "share" else "{:.2f}"
-        return pd.Series([("" if x != x else pattern.format(x + 0.0)) for x in values.tolist()],
-                         index=values.index, dtype=object)
+        return _via_distinct(values.to_numpy(dtype="datetime64[D]").astype(np.int64), _iso_dates)
+    if fmt == "money":
+        return _fixed_point(values.to_numpy(dtype=float), 2)
+    if fmt in ("score", "share"):
+        places = 3 if fmt == "share" else 2
+        return _via_distinct(values.to_numpy(dtype=float), lambda u: _fixed_point(u, places))
     if fmt == "bool":
-        return values.map({True: "true", False: "false"}).astype(object)
+        return np.where(values.to_numpy(dtype=bool), "true", "false").tolist()
     if fmt == "int":
-        return values.astype(np.int64).astype(str).astype(object)
-    return values.fillna("").astype(str).astype(object)
+        return _via_distinct(values.to_numpy(dtype=np.int64), lambda u: list(map(str, u.tolist())))
+    text = [v if isinstance(v, str) else "" if v is None or v != v else str(v)
+            for v in values.to_numpy(dtype=object).tolist()]
+    needs_quotes = {v for v in set(text) if _quote(v) != v}
+    return [_quote(v) if v in needs_quotes else v for v in text] if needs_quotes else text
 
 
 def write_csvs(tables: dict[str, pd.DataFrame], out_dir: Path) -> list[Path]:
-    """Write <table>.csv for every table in TABLES plus dataset_info.csv; return the paths."""
+    """Write ``<table>.csv`` for each of TABLES plus ``dataset_info.csv``; return the paths.
+
+    Files are UTF-8 with Unix line ends and minimal quoting; dates are
+    YYYY-MM-DD, booleans ``true``/``false`` and missing values empty.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     info = tables.get(INFO_TABLE)
-    if info is None:
+    if info is None:  # tables built elsewhere: record what can be known
         info = pd.DataFrame(
             [("synthetic", "true"), ("generator", GENERATOR), ("seed", ""),
              ("mutuals", str(len(tables["mutuals"]))), ("data_date", DATA_DATE.isoformat())],
@@ -1163,9 +1231,10 @@ def write_csvs(tables: dict[str, pd.DataFrame], out_dir: Path) -> list[Path]:
     written = []
     for table in TABLES + [INFO_TABLE]:
         frame = info if table == INFO_TABLE else tables[table]
-        text = pd.DataFrame({name: _format_column(frame[name], fmt)
-                             for name, fmt in COLUMNS[table] if name in frame.columns})
+        columns = [_format_column(frame[name], fmt) for name, fmt in COLUMNS[table]]
+        header = ",".join(_quote(name) for name, _ in COLUMNS[table])
         path = out_dir / f"{table}.csv"
-        text.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+        body = "".join(line + "\n" for line in map(",".join, zip(*columns)))
+        path.write_text(header + "\n" + body, encoding="utf-8", newline="\n")
         written.append(path)
     return written

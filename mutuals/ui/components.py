@@ -47,6 +47,17 @@ def chart(chart_obj: alt.TopLevelMixin, caption: str, key: str, *, exports: bool
                               mime="image/svg+xml", key=f"svg-{key}", icon=":material/polyline:", on_click="ignore")
 
 
+def selected_values(event, selection: str, field: str) -> list:
+    """Values of ``field`` in a chart selection event (empty when nothing is selected)."""
+    state = getattr(event, "selection", None) if event is not None else None
+    if state is None and isinstance(event, dict):
+        state = event.get("selection")
+    points = (state or {}).get(selection) or []
+    if isinstance(points, dict):
+        points = [points]
+    return [p[field] for p in points if isinstance(p, dict) and field in p]
+
+
 def csv_download(frame: pd.DataFrame, label: str, key: str) -> None:
     """A CSV download of exactly the table shown."""
     st.download_button(f"Download {label} (CSV)", data=lambda: frame.to_csv(index=False).encode("utf-8"),

@@ -1,0 +1,448 @@
+"""Benchmark of the portfolio page: server-side script time and browser render time.
+
+Usage::
+
+    python bench/portfolio.py [--scale 1|100 ...] [--runs N] [--no-browser] [--profile]
+
+For each scale (default: both) it prints
+
+* server-side time of a run of dashboard.py on the portfolio page through
+  AppTest, as the script time (ScriptRunner's SCRIPT_STARTED → SCRIPT_STOPPED
+  events) and as the wall time of ``AppTest.run()`` (adds element-tree parsing):
+  first run in a fresh process, cold cache (``st.cache_data`` and
+  ``st.cache_resource`` cleared, database already built), warm cache (rerun
+  with the same filters), warm cache after a filter change (two filter values,
+  both seen once, alternated) and a filter change to a combination never seen
+  (cache miss);
+* the page's work done directly in-process without Streamlit (queries,
+  indicators, charts serialised to Vega-Lite), split into its parts;
+* browser time to a complete render on a warm server: ``page.goto`` until the
+  script has finished and the metrics are visible, in a new browser context
+  (so a new Streamlit session) each time.
+
+Data: scale 1 is the bundled sample in data/ (or, while data/ is empty, a
+130-mutual stand-in generated into bench/out/x1-standin); scale 100 is
+``python -m mutuals generate --mutuals 13000 --seed 2026`` cached in
+bench/out/x100. The databases are written under bench/out/ (git-ignored) via
+MUTUALS_DB, so data/ is never touched. Figures are printed next to the
+acceptance targets; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+SCALES = {1: 130, 100: 13000}
+SEED = 2026
+TARGETS = {  # (scale, figure key) → (limit in seconds, text)
+    (1, "browser_warm"): (3.0, "< 3 s"),
+    (1, "filter_warm_narrow"): (0.3, "< 300 ms"),
+    (1, "filter_warm_wide"): (0.3, "< 300 ms"),
+    (100, "cold"): (2.0, "< 2 s"),
+}
+
+
+# --------------------------------------------------------------------------- data
+
+
+def _has_csvs(folder: Path) -> bool:
+    return (folder / "mutuals.csv").is_file() and (folder / "dataset_info.csv").is_file()
+
+
+def _generate(n_mutuals: int, out: Path) -> None:
+    """Generate into a temporary sibling folder and move it into place, so a crash leaves no half set."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=out.name + ".", dir=out.parent))
+    print(f"  generating {n_mutuals:,} mutuals into {out.relative_to(ROOT)} …", file=sys.stderr, flush=True)
+    subprocess.run([sys.executable, "-m", "mutuals", "generate", "--mutuals", str(n_mutuals), "--seed", str(SEED),
+                    "--out", str(tmp)], cwd=ROOT, check=True)
+    tmp.rename(out)
+
+
+def dataset(scale: int) -> tuple[Path, Path, str]:
+    """(CSV folder, database path, description) for a scale, generating the CSVs if needed."""
+    if scale == 1:
+        if _has_csvs(ROOT / "data"):
+            return ROOT / "data", OUT / "x1" / "mutuals.duckdb", "data/ (bundled sample)"
+        folder = OUT / "x1-standin"
+        if not _has_csvs(folder):
+            _generate(SCALES[1], folder)
+        return folder, OUT / "x1-standin" / "mutuals.duckdb", "stand-in: generate --mutuals 130 (data/ is empty)"
+    folder = OUT / f"x{scale}"
+    if not _has_csvs(folder):
+        _generate(SCALES[scale], folder)
+    return folder, folder / "mutuals.duckdb", f"generate --mutuals {SCALES[scale]:,} --seed {SEED} (cached)"
+
+
+def ensure_db(data_dir: Path, db_path: Path) -> float | None:
+    """Build the database the way the app does when it is missing or stale; return build seconds or None."""
+    from mutuals.infra.build import ensure_database, is_stale
+
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    if not is_stale(data_dir, db_path):
+        return None
+    started = time.perf_counter()
+    ensure_database(data_dir, db_path)
+    return time.perf_counter() - started
+
+
+def count_rows(data_dir: Path) -> int:
+    with open(data_dir / "mutuals.csv", encoding="utf-8") as handle:
+        return sum(1 for _ in handle) - 1
+
+
+# --------------------------------------------------------------------------- server side (worker process)
+
+
+class ScriptTimer:
+    """Times each script run by the ScriptRunner's own start/stop events (no AppTest overhead)."""
+
+    def __init__(self):
+        from streamlit.runtime.scriptrunner import ScriptRunnerEvent
+        from streamlit.testing.v1 import local_script_runner
+
+        self.started: float | None = None
+        self.last: float | None = None
+        events = ScriptRunnerEvent
+        original = local_script_runner.LocalScriptRunner.__init__
+        timer = self
+
+        def on_event(sender, event, **kwargs):
+            if event == events.SCRIPT_STARTED:
+                timer.started = time.perf_counter()
+            elif event in (events.SCRIPT_STOPPED_WITH_SUCCESS, events.SCRIPT_STOPPED_WITH_COMPILE_ERROR,
+                           events.SCRIPT_STOPPED_FOR_RERUN, events.FRAGMENT_STOPPED_WITH_SUCCESS):
+                if timer.started is not None:
+                    timer.last = time.perf_counter() - timer.started
+
+        def patched(runner, *args, **kwargs):
+            original(runner, *args, **kwargs)
+            runner.on_event.connect(on_event, weak=False)
+
+        local_script_runner.LocalScriptRunner.__init__ = patched
+
+    def run(self, at) -> tuple[float, float]:
+        """Run ``at``; return (script seconds, AppTest.run wall seconds)."""
+        self.started = self.last = None
+        started = time.perf_counter()
+        at.run()
+        wall = time.perf_counter() - started
+        if at.exception:
+            raise RuntimeError(f"the app raised: {[e.value for e in at.exception]}")
+        if not at.metric:
+            raise RuntimeError("the portfolio page rendered no metrics")
+        return (self.last if self.last is not None else float("nan")), wall
+
+
+def _clear_caches() -> None:
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def _direct(data_dir: Path, db_path: Path, runs: int) -> dict[str, list[float]]:
+    """The page's work without Streamlit: shell queries, build_portfolio, charts serialised. No caching."""
+    from datetime import date
+
+    from mutuals.charts import portfolio as charts
+    from mutuals.infra.db import Database
+    from mutuals.services import indicators as indicator_service
+    from mutuals.services.portfolio import build_portfolio
+
+    parts: dict[str, list[float]] = {}
+
+    def timed(name, fn):
+        started = time.perf_counter()
+        result = fn()
+        parts.setdefault(name, []).append(time.perf_counter() - started)
+        return result
+
+    for _ in range(runs):
+        begin = time.perf_counter()
+        db = timed("open database", lambda: Database(db_path))
+        try:
+            def shell():
+                db.query("commissioners", scope=None)
+                db.query("filter_options", scope=None)
+                db.query("dataset_info")
+                return indicator_service.data_date(db) or date.today()
+
+            as_of = timed("shell queries (filters, data date)", shell)
+            view = timed("build_portfolio (indicators now + year ago, contracts, warnings)",
+                         lambda: build_portfolio(db, as_of))
+
+            def matrix():
+                long = charts.matrix_frame(view.indicators)
+                return charts.status_matrix(long).to_dict()
+
+            def others():
+                expiring = charts.expiry_frame(view.contracts, view.indicators, as_of)
+                if not expiring.empty:
+                    charts.expiry_timeline(expiring, as_of).to_dict()
+                scatter = charts.dependency_frame(view.indicators)
+                if not scatter.empty:
+                    charts.dependency_scatter(scatter).to_dict()
+
+            timed("status matrix (frame + Vega-Lite spec)", matrix)
+            timed("expiry + dependency charts (frames + specs)", others)
+        finally:
+            db.close()
+        parts.setdefault("total", []).append(time.perf_counter() - begin)
+    return parts
+
+
+def worker(scale: int, runs: int, profile: bool) -> dict:
+    """Server-side figures for one scale, in this (fresh) process."""
+    import tests.apptest  # noqa: F401  (PagesManager shim: run dashboard.py as a st.navigation app)
+    from streamlit.testing.v1 import AppTest
+
+    data_dir, db_path, _ = dataset(scale)
+    os.environ["MUTUALS_DATA_DIR"] = str(data_dir)
+    os.environ["MUTUALS_DB"] = str(db_path)
+    timer = ScriptTimer()
+    results: dict[str, list[tuple[float, float]]] = {}
+
+    def new_app():
+        return AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600)
+
+    # First run in this process: imports, caches and the DuckDB connection all cold.
+    at = new_app()
+    results["first"] = [timer.run(at)]
+
+    # Cold cache: caches cleared before each run (process and modules warm), a new session each time.
+    results["cold"] = []
+    for _ in range(runs):
+        _clear_caches()
+        results["cold"].append(timer.run(new_app()))
+
+    # Warm cache: the same session rerun with the same filters.
+    at = new_app()
+    timer.run(at)
+    results["warm"] = [timer.run(at) for _ in range(runs)]
+
+    # Filter change, warm: all sectors <-> one sector, each run once to warm, then alternated.
+    # Timed separately by direction: narrowing shows fewer mutuals than widening back.
+    sector = at.multiselect(key="f_sector").options[0]
+    for choice in ([sector], []):
+        at.multiselect(key="f_sector").set_value(choice)
+        timer.run(at)
+    results["filter_warm_narrow"], results["filter_warm_wide"] = [], []
+    for _ in range(runs):
+        at.multiselect(key="f_sector").set_value([sector])
+        results["filter_warm_narrow"].append(timer.run(at))
+        at.multiselect(key="f_sector").set_value([])
+        results["filter_warm_wide"].append(timer.run(at))
+
+    # Filter change to a combination not seen before (portfolio cache miss; shell queries still cached).
+    commissioners = [c for c in at.selectbox(key="f_commissioner").options if c != "__all__"]
+    at.multiselect(key="f_sector").set_value([])
+    timer.run(at)
+    results["filter_new"] = []
+    for commissioner in commissioners[:runs]:
+        at.selectbox(key="f_commissioner").set_value(commissioner)
+        results["filter_new"].append(timer.run(at))
+
+    out = {"scale": scale, "server": {k: [list(p) for p in v] for k, v in results.items()},
+           "direct": _direct(data_dir, db_path, runs), "sector": sector}
+
+    if profile:
+        import cProfile
+        import io
+        import pstats
+
+        def profiled(at) -> str:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            at.run()
+            profiler.disable()
+            text = io.StringIO()
+            pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(40)
+            return text.getvalue()
+
+        _clear_caches()
+        at = new_app()
+        out["profile"] = {"cold-cache run": profiled(at), "warm-cache rerun, same filters": profiled(at)}
+    return out
+
+
+def server_figures(scale: int, runs: int, profile: bool) -> dict:
+    """Run the worker in a fresh Python process (so 'first run' really is first)."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--scale", str(scale), "--runs", str(runs)]
+    if profile:
+        cmd.append("--profile")
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"server worker failed:\n{proc.stderr[-4000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# --------------------------------------------------------------------------- browser
+
+
+def browser_figures(scale: int, runs: int) -> dict:
+    """Time to a complete render in Chromium on a warm server, one new session per load."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import (APP_CONNECTED, APP_IDLE, VIEWPORT, chromium_problem, launch_chromium,
+                                        start_server, wait_for_metrics)
+
+    problem = chromium_problem()
+    if problem:
+        return {"skipped": problem}
+    data_dir, db_path, _ = dataset(scale)
+    log = OUT / f"streamlit-x{scale}.log"
+    times, first, stages = [], None, {}
+    with start_server(data_dir, log, db_path=db_path, timeout=120) as base_url, sync_playwright() as p:
+        browser = launch_chromium(p)
+        try:
+            for i in range(runs + 1):
+                context = browser.new_context(viewport=VIEWPORT)
+                page = context.new_page()
+                started = time.perf_counter()
+                marks = {}
+                page.goto(base_url + "/", timeout=300_000)  # resolves on the load event
+                marks["page loaded (HTML + JS bundle)"] = time.perf_counter() - started
+                page.wait_for_selector(APP_CONNECTED, state="attached", timeout=300_000)
+                marks["websocket connected"] = time.perf_counter() - started
+                page.wait_for_selector(APP_IDLE, state="attached", timeout=300_000)
+                marks["script run finished"] = time.perf_counter() - started
+                wait_for_metrics(page, timeout=300_000, settle_ms=0)
+                elapsed = time.perf_counter() - started
+                marks["all drawn, metrics visible"] = elapsed
+                errors = page.locator("[data-testid='stException'], [data-testid='stAlertContentError']").count()
+                context.close()
+                if errors:
+                    raise RuntimeError(f"the app showed {errors} error element(s) in the browser")
+                if i == 0:
+                    first = elapsed  # cold server: caches empty
+                else:
+                    times.append(elapsed)
+                    for stage, value in marks.items():
+                        stages.setdefault(stage, []).append(value)
+        finally:
+            browser.close()
+    return {"first": first, "warm": times, "stages": stages}
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _median(values):
+    values = [v for v in values if v == v]  # drop NaN
+    return statistics.median(values) if values else float("nan")
+
+
+def _ms(seconds: float | None) -> str:
+    if seconds is None or seconds != seconds:
+        return "—"
+    return f"{seconds * 1000:,.0f} ms" if seconds < 10 else f"{seconds:,.1f} s"
+
+
+def _target(scale: int, key: str, value: float | None) -> str:
+    if (scale, key) not in TARGETS:
+        return ""
+    limit, text = TARGETS[(scale, key)]
+    verdict = "—" if value is None or value != value else ("meets" if value < limit else "MISSES")
+    return f"{text}  {verdict}"
+
+
+def print_report(scale: int, description: str, n_mutuals: int, build_seconds: float | None, runs: int,
+                 server: dict | None, browser: dict | None) -> None:
+    print()
+    print(f"== scale {scale}×: {n_mutuals:,} mutuals — {description}")
+    if build_seconds is not None:
+        print(f"   database built in {build_seconds:.1f} s (not included below)")
+    rows = []
+    if server:
+        s = server["server"]
+        labels = [
+            ("first", "first run in a fresh process (imports, caches cold)"),
+            ("cold", "cold cache (caches cleared, DB built)"),
+            ("warm", "warm cache, same filters"),
+            ("filter_warm_narrow", f"warm cache after filter change → sector “{server.get('sector')}”"),
+            ("filter_warm_wide", "warm cache after filter change → all sectors"),
+            ("filter_new", "filter change to a new combination (cache miss)"),
+        ]
+        for key, label in labels:
+            pairs = s.get(key) or []
+            script = _median([p[0] for p in pairs])
+            wall = _median([p[1] for p in pairs])
+            rows.append((f"server · {label}", f"n={len(pairs)}", _ms(script), _ms(wall), _target(scale, key, script)))
+    if browser:
+        if "skipped" in browser:
+            rows.append(("browser · skipped", "", browser["skipped"], "", ""))
+        else:
+            rows.append(("browser · first load on a fresh server", "n=1", _ms(browser["first"]), "", ""))
+            value = _median(browser["warm"])
+            rows.append(("browser · complete render, warm server", f"n={len(browser['warm'])}", _ms(value), "",
+                         _target(scale, "browser_warm", value)))
+    header = ("figure (median)", "runs", "script / time", "AppTest.run wall", "target")
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(5)]
+    line = "  ".join("{:<%d}" % w for w in widths)
+    print(line.format(*header))
+    print(line.format(*("-" * w for w in widths)))
+    for row in rows:
+        print(line.format(*row))
+    if browser and browser.get("stages"):
+        print()
+        print("   browser, warm server: median time since page.goto started, by stage:")
+        for stage, values in browser["stages"].items():
+            print(f"     {stage:<68} {_ms(_median(values)):>10}")
+    if server:
+        print()
+        print("   in-process, no Streamlit, no caching (median of "
+              f"{len(server['direct']['total'])}):")
+        for part, values in server["direct"].items():
+            print(f"     {part:<68} {_ms(_median(values)):>10}")
+        for title, text in (server.get("profile") or {}).items():
+            print()
+            print(f"   cProfile of one {title} (AppTest, sorted by cumulative time):")
+            print("\n".join("     " + line for line in text.splitlines() if line.strip()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=int, choices=sorted(SCALES), action="append",
+                        help="data scale: 1 (sample, ~130 mutuals) or 100 (13,000); repeatable; default both")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per figure (median reported; default 5)")
+    parser.add_argument("--no-browser", action="store_true", help="skip the browser figures")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of a cold-cache run")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    scales = args.scale or sorted(SCALES)
+    runs = max(1, args.runs)
+
+    if args.worker:
+        result = worker(scales[0], runs, args.profile)
+        print(json.dumps(result))
+        return 0
+
+    print(f"portfolio benchmark · {runs} run(s) per figure · python {sys.version.split()[0]} · "
+          f"{os.cpu_count()} CPU(s)")
+    print("script = ScriptRunner start→stop of one run of dashboard.py (shell + portfolio page); "
+          "AppTest.run wall adds AppTest's element-tree parsing.")
+    for scale in scales:
+        data_dir, db_path, description = dataset(scale)
+        build_seconds = ensure_db(data_dir, db_path)
+        server = server_figures(scale, runs, args.profile)
+        browser = None if args.no_browser else browser_figures(scale, runs)
+        print_report(scale, description, count_rows(data_dir), build_seconds, runs, server, browser)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

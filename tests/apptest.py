@@ -1,0 +1,52 @@
+"""Helpers for AppTests of dashboard.py."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+_original_init = PagesManager.__init__
+
+
+def _v2_pages_manager(self, *args, **kwargs):
+    """Run the app as a st.navigation (v2) app from the first run.
+
+    A live server switches to v2 for good once dashboard.py calls
+    st.navigation; AppTest resets that flag before every run and, because
+    pages/ exists, would otherwise run a page file directly as a v1 page on
+    reruns, skipping the shell. Forcing v2 mirrors the live server.
+    """
+    _original_init(self, *args, **kwargs)
+    PagesManager.uses_pages_directory = False
+
+
+PagesManager.__init__ = _v2_pages_manager
+
+
+def open_app(data_dir: Path, params: dict | None = None, page: str | None = None, timeout: float = 60) -> AppTest:
+    """Run dashboard.py on ``data_dir`` with URL ``params``; switch to ``page`` if given."""
+    os.environ["MUTUALS_DATA_DIR"] = str(data_dir)
+    os.environ.pop("MUTUALS_DB", None)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=timeout)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def texts(at: AppTest) -> str:
+    """All visible text of markdown, captions, info and headings, for assertions."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
+    parts += [h.value for h in at.title] + [h.value for h in at.subheader] + [w.value for w in at.warning]
+    parts += [s.value for s in at.success]
+    return "\n".join(parts)

@@ -1,0 +1,130 @@
+"""AppTests of the shell and the portfolio page on the hand-made fixture (D = 2026-06-30)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+import pytest
+
+from tests.apptest import metrics, open_app, texts
+
+HSC = "Health & Social Care"
+
+
+@pytest.fixture()
+def app(handmade_dir):
+    return open_app(handmade_dir)
+
+
+def test_renders_headlines_against_a_year_earlier(app):
+    assert not app.exception
+    m = metrics(app)
+    assert m["Mutuals"] == "4"  # M1, M2, M4, M5 (M3 ceased)
+    assert m["Staff"] == "300"
+    assert m["Annual contract value"] == "£10.9m"  # K2 7m + K3 1m + K4 2m + K5 0.9m
+    assert m["Value ending ≤ 12 months"] == "£8.9m"  # K2, K3 (ends on D), K5
+    assert m["Value ending ≤ 24 months"] == "£8.9m"  # K4 ends after D + 730 days
+    assert m["✖ At risk"] == "1" and m["▲ Concern"] == "1" and m["◔ Watch"] == "1"
+    deltas = {x.label: x.delta for x in app.metric}
+    assert deltas["Mutuals"] == "+1"  # a year earlier: M1, M2, M5
+    assert deltas["Staff"] == "+40"
+    assert "SYNTHETIC SAMPLE DATA" in "".join(h.proto.body for h in app.get("html"))
+
+
+def test_early_warnings_in_plain_language(app):
+    text = texts(app)
+    assert "Largest contract (£900k a year) ends in 7 months; no commissioner review on record." in text
+    assert "Engagement peaked during transition and has fallen 0.8 points since." in text
+    assert "Largest contract (£7.0m a year) ends in 9 months; last commissioner review 4 months ago." in text
+    # most severe first: the at-risk mutual's warnings come before the concern's
+    assert text.index("Beta Leisure Trust") < text.index("Alpha Community Health CIC**")
+
+
+def test_charts_have_takeaway_captions(app):
+    captions = [c.value for c in app.caption]
+    assert any(c.startswith("5 mutuals: 1 at risk, 1 concern, 1 watch") for c in captions)
+    assert any(c.startswith("£8.9m a year across 3 contract(s) ends within 12 months") for c in captions)
+    assert any(c.startswith("0 of 1 mutuals sit in the risky quadrant") for c in captions)
+    assert {b.label for b in app.get("download_button")} >= {
+        "Download indicators (CSV)", "Download contracts (CSV)", "Download warnings (CSV)"}
+
+
+@pytest.mark.parametrize("widget, value, expected", [
+    ("f_sector", [HSC], {"Mutuals": "1", "Staff": "200", "Annual contract value": "£10.0m"}),
+    ("f_region", ["South East"], {"Mutuals": "2", "Staff": "90", "Annual contract value": "£900k"}),
+    ("f_commissioner", "C1", {"Mutuals": "2", "Staff": "210", "Annual contract value": "£10.0m"}),
+    ("f_as_of", date(2020, 1, 1), {"Mutuals": "3", "Staff": "371", "Annual contract value": "£7.9m"}),
+])
+def test_each_filter_changes_the_figures(app, widget, value, expected):
+    kind = {"f_sector": "multiselect", "f_region": "multiselect", "f_commissioner": "selectbox",
+            "f_as_of": "date_input"}[widget]
+    getattr(app, kind)(key=widget).set_value(value).run()
+    assert not app.exception
+    m = metrics(app)
+    assert {k: m[k] for k in expected} == expected
+    url_name = widget.removeprefix("f_")
+    assert url_name in app.query_params  # the filter is now in the URL
+
+
+def test_url_parameters_restore_filters(handmade_dir):
+    app = open_app(handmade_dir, {"commissioner": "C1", "sector": HSC, "as_of": "2026-06-30"})
+    assert not app.exception
+    assert app.selectbox(key="f_commissioner").value == "C1"
+    assert app.multiselect(key="f_sector").value == [HSC]
+    assert metrics(app)["Mutuals"] == "1"  # M1 (C1 holds K3); M3 has ceased
+    assert app.title[0].value == "Portfolio · Northvale Borough Council"
+    assert app.query_params["commissioner"] == "C1"
+
+
+def test_bad_url_values_are_survived_with_a_notice(handmade_dir):
+    app = open_app(handmade_dir, {"commissioner": "C999", "sector": ["Space", HSC], "region": "Atlantis",
+                                  "as_of": "yesterday"})
+    assert not app.exception
+    notices = " ".join(i.value for i in app.info)
+    assert "Unknown commissioner “C999”" in notices
+    assert "“Space”" in notices and "“Atlantis”" in notices
+    assert "“yesterday”" in notices
+    assert app.multiselect(key="f_sector").value == [HSC]  # the valid part is kept
+    assert app.date_input(key="f_as_of").value == date(2026, 6, 30)
+    assert "commissioner" not in app.query_params
+
+
+def test_date_outside_the_data_is_ignored(handmade_dir):
+    app = open_app(handmade_dir, {"as_of": "2031-01-01"})
+    assert not app.exception
+    assert "outside the data" in " ".join(i.value for i in app.info)
+    assert app.date_input(key="f_as_of").value == date(2026, 6, 30)
+
+
+def test_empty_state(handmade_dir):
+    app = open_app(handmade_dir, {"sector": "Housing"})  # M6 appears only in 2027
+    assert not app.exception
+    assert "No mutuals match these filters." in texts(app)
+    assert not app.metric
+
+
+def test_selecting_a_mutual_shows_its_detail(app):
+    app.selectbox(key="portfolio_pick").set_value("M2").run()
+    assert not app.exception
+    text = texts(app)
+    assert "#### Beta Leisure Trust" in text
+    assert "Re-tender cliff: months to main contract end 7.1 months with parent income share 90%" in text
+
+
+@pytest.mark.slow
+def test_every_filter_combination_renders(handmade_dir):
+    app = open_app(handmade_dir)
+    commissioners = ["__all__", "C1", "C2", "C3"]
+    sectors = [[], [HSC], ["Sports & Leisure"], ["Culture, Media & Libraries"], ["Housing"],
+               ["Education, Youth & Children's Services"], [HSC, "Housing"]]
+    regions = [[], ["North West"], ["South East"]]
+    dates = [date(2026, 6, 30), date(2011, 3, 1)]
+    for c, s, r, d in itertools.product(commissioners, sectors, regions, dates):
+        app.selectbox(key="f_commissioner").set_value(c)
+        app.multiselect(key="f_sector").set_value(s)
+        app.multiselect(key="f_region").set_value(r)
+        app.date_input(key="f_as_of").set_value(d)
+        app.run()
+        assert not app.exception, (c, s, r, d, app.exception)
+        assert app.metric or "No mutuals match these filters." in texts(app), (c, s, r, d)
