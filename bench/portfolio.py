@@ -116,6 +116,7 @@ class ScriptTimer:
 
         self.started: float | None = None
         self.last: float | None = None
+        self.profiler = None  # a cProfile.Profile to run in the script thread (events fire there)
         events = ScriptRunnerEvent
         original = local_script_runner.LocalScriptRunner.__init__
         timer = self
@@ -123,10 +124,14 @@ class ScriptTimer:
         def on_event(sender, event, **kwargs):
             if event == events.SCRIPT_STARTED:
                 timer.started = time.perf_counter()
+                if timer.profiler is not None:
+                    timer.profiler.enable()
             elif event in (events.SCRIPT_STOPPED_WITH_SUCCESS, events.SCRIPT_STOPPED_WITH_COMPILE_ERROR,
                            events.SCRIPT_STOPPED_FOR_RERUN, events.FRAGMENT_STOPPED_WITH_SUCCESS):
                 if timer.started is not None:
                     timer.last = time.perf_counter() - timer.started
+                if timer.profiler is not None:
+                    timer.profiler.disable()
 
         def patched(runner, *args, **kwargs):
             original(runner, *args, **kwargs)
@@ -163,6 +168,15 @@ def _direct(data_dir: Path, db_path: Path, runs: int) -> dict[str, list[float]]:
     from mutuals.services import indicators as indicator_service
     from mutuals.services.portfolio import build_portfolio
 
+    try:  # the spec exactly as st.altair_chart builds it (data set aside for Arrow, no row limit)
+        from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec as to_spec
+    except ImportError:  # a later Streamlit: fall back to Altair with the row limit lifted
+        import altair as alt
+
+        def to_spec(chart):
+            with alt.data_transformers.disable_max_rows():
+                return chart.to_dict()
+
     parts: dict[str, list[float]] = {}
 
     def timed(name, fn):
@@ -187,15 +201,15 @@ def _direct(data_dir: Path, db_path: Path, runs: int) -> dict[str, list[float]]:
 
             def matrix():
                 long = charts.matrix_frame(view.indicators)
-                return charts.status_matrix(long).to_dict()
+                return to_spec(charts.status_matrix(long))
 
             def others():
                 expiring = charts.expiry_frame(view.contracts, view.indicators, as_of)
                 if not expiring.empty:
-                    charts.expiry_timeline(expiring, as_of).to_dict()
+                    to_spec(charts.expiry_timeline(expiring, as_of))
                 scatter = charts.dependency_frame(view.indicators)
                 if not scatter.empty:
-                    charts.dependency_scatter(scatter).to_dict()
+                    to_spec(charts.dependency_scatter(scatter))
 
             timed("status matrix (frame + Vega-Lite spec)", matrix)
             timed("expiry + dependency charts (frames + specs)", others)
@@ -265,12 +279,13 @@ def worker(scale: int, runs: int, profile: bool) -> dict:
         import pstats
 
         def profiled(at) -> str:
-            profiler = cProfile.Profile()
-            profiler.enable()
-            at.run()
-            profiler.disable()
-            text = io.StringIO()
-            pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(40)
+            timer.profiler = cProfile.Profile()
+            try:
+                timer.run(at)
+                text = io.StringIO()
+                pstats.Stats(timer.profiler, stream=text).sort_stats("cumulative").print_stats(45)
+            finally:
+                timer.profiler = None
             return text.getvalue()
 
         _clear_caches()
@@ -312,17 +327,29 @@ def browser_figures(scale: int, runs: int) -> dict:
             for i in range(runs + 1):
                 context = browser.new_context(viewport=VIEWPORT)
                 page = context.new_page()
+                sent, received = [], []  # websocket frames, seen at the network level (CDP)
+
+                def on_websocket(ws, sent=sent, received=received):
+                    ws.on("framesent", lambda payload: sent.append(time.perf_counter()))
+                    ws.on("framereceived", lambda payload: received.append((time.perf_counter(), len(payload))))
+
+                page.on("websocket", on_websocket)
                 started = time.perf_counter()
                 marks = {}
                 page.goto(base_url + "/", timeout=300_000)  # resolves on the load event
                 marks["page loaded (HTML + JS bundle)"] = time.perf_counter() - started
                 page.wait_for_selector(APP_CONNECTED, state="attached", timeout=300_000)
-                marks["websocket connected"] = time.perf_counter() - started
                 page.wait_for_selector(APP_IDLE, state="attached", timeout=300_000)
-                marks["script run finished"] = time.perf_counter() - started
+                idle = time.perf_counter() - started
                 wait_for_metrics(page, timeout=300_000, settle_ms=0)
                 elapsed = time.perf_counter() - started
-                marks["all drawn, metrics visible"] = elapsed
+                if sent:
+                    marks["run requested (first websocket message sent)"] = sent[0] - started
+                if received:
+                    marks["server done (last websocket message received)"] = received[-1][0] - started
+                marks["browser processed the run (script state notRunning)"] = idle
+                marks["all drawn: metrics visible, charts rendered"] = elapsed
+                marks["(kB received over the websocket)"] = sum(n for _, n in received) / 1000
                 errors = page.locator("[data-testid='stException'], [data-testid='stAlertContentError']").count()
                 context.close()
                 if errors:
@@ -401,7 +428,8 @@ def print_report(scale: int, description: str, n_mutuals: int, build_seconds: fl
         print()
         print("   browser, warm server: median time since page.goto started, by stage:")
         for stage, values in browser["stages"].items():
-            print(f"     {stage:<68} {_ms(_median(values)):>10}")
+            value = f"{_median(values):,.0f}" if stage.startswith("(kB") else _ms(_median(values))
+            print(f"     {stage:<68} {value:>10}")
     if server:
         print()
         print("   in-process, no Streamlit, no caching (median of "

@@ -82,8 +82,8 @@ def describe(indicator: Indicator, value, status: str) -> str:
     return f"{indicator.label} {shown} ({status}; green needs {green_test})"
 
 
-def overall(frame: pd.DataFrame, rules: Rules | None = None) -> pd.DataFrame:
-    """Add ``reds``, ``ambers``, ``overall_status`` and ``overall_reasons`` to a rated frame."""
+def overall(frame: pd.DataFrame, rules: Rules | None = None, *, reasons: bool = True) -> pd.DataFrame:
+    """Add ``reds``, ``ambers``, ``overall_status`` and (optionally) ``overall_reasons`` to a rated frame."""
     rules = rules or load_rules()
     out = frame.copy()
     status_cols = [i.status_column for i in rules.indicators]
@@ -101,46 +101,67 @@ def overall(frame: pd.DataFrame, rules: Rules | None = None) -> pd.DataFrame:
         ["ceased", "pre_spin_out", "at_risk", "concern", "watch"],
         default="sustainable",
     )
-    out["overall_reasons"] = [
-        "; ".join(reasons_for(row, rules)) for row in out.to_dict("records")
-    ]
+    if reasons:
+        out["overall_reasons"] = overall_reasons(out, rules)
     return out
 
 
-def reasons_for(row: dict, rules: Rules | None = None) -> list[str]:
-    """Plain-language reasons that drove one mutual's overall status."""
+def overall_reasons(rated: pd.DataFrame, rules: Rules | None = None) -> list[str]:
+    """Plain-language reasons that drove each mutual's overall status ('; '-separated).
+
+    The re-tender cliff comes first, then each red indicator in config order; a
+    'watch' with no red lists its ambers. Built column by column, so 13,000
+    mutuals take a fraction of a second.
+    """
     rules = rules or load_rules()
-    status = row["overall_status"]
-    if status == "ceased":
-        return [f"Ceased trading on {fmt.day(row.get('ceased_date'))}"]
-    if status == "pre_spin_out":
-        return [f"Not yet spun out: spin-out planned for {fmt.day(row['spin_out_date'])}"]
-    reasons: list[str] = []
-    reds = [i for i in rules.indicators if row.get(i.status_column) == "red"]
-    ambers = [i for i in rules.indicators if row.get(i.status_column) == "amber"]
-    cliff = [rules.by_column(c) for c in rules.at_risk_cliff]
-    if all(i in reds for i in cliff):
-        parts = [f"{i.label.lower()} {fmt.format_value(row[i.column], i.format)}" for i in cliff]
-        reasons.append("Re-tender cliff: " + " with ".join(parts))
-        reds = [i for i in reds if i not in cliff]
-    reasons += [describe(i, row[i.column], "red") for i in reds]
-    if status == "watch" and not reds:
-        reasons += [describe(i, row[i.column], "amber") for i in ambers]
-    if status == "sustainable":
-        reasons.append(f"No red indicators and {len(ambers)} amber (watch starts at {rules.watch_min_ambers})")
-    return reasons
+    n = len(rated)
+    parts: list[list[str]] = [[] for _ in range(n)]
+    status = rated["overall_status"].to_numpy()
+    rated_rows = ~np.isin(status, ["ceased", "pre_spin_out"])
+    for i in np.flatnonzero(status == "ceased"):
+        parts[i].append(f"Ceased trading on {fmt.day(rated['ceased_date'].iloc[i])}")
+    for i in np.flatnonzero(status == "pre_spin_out"):
+        parts[i].append(f"Not yet spun out: spin-out planned for {fmt.day(rated['spin_out_date'].iloc[i])}")
+
+    cliff_inds = [rules.by_column(c) for c in rules.at_risk_cliff]
+    cliff = rated_rows & np.logical_and.reduce([rated[i.status_column].to_numpy() == "red" for i in cliff_inds])
+    cliff_values = [rated[i.column].to_numpy() for i in cliff_inds]
+    for i in np.flatnonzero(cliff):
+        shown = [f"{ind.label.lower()} {fmt.format_value(v[i], ind.format)}" for ind, v in zip(cliff_inds, cliff_values)]
+        parts[i].append("Re-tender cliff: " + " with ".join(shown))
+
+    listed_reds = np.zeros(n, dtype=int)
+    for ind in rules.indicators:
+        is_red = rated_rows & (rated[ind.status_column].to_numpy() == "red")
+        if ind in cliff_inds:
+            is_red &= ~cliff
+        values = rated[ind.column].to_numpy()
+        for i in np.flatnonzero(is_red):
+            parts[i].append(describe(ind, values[i], "red"))
+        listed_reds += is_red
+    for ind in rules.indicators:
+        is_amber = (status == "watch") & (listed_reds == 0) & ~cliff & (rated[ind.status_column].to_numpy() == "amber")
+        values = rated[ind.column].to_numpy()
+        for i in np.flatnonzero(is_amber):
+            parts[i].append(describe(ind, values[i], "amber"))
+    ambers = rated["ambers"].to_numpy()
+    for i in np.flatnonzero(status == "sustainable"):
+        parts[i].append(f"No red indicators and {ambers[i]} amber (watch starts at {rules.watch_min_ambers})")
+    return ["; ".join(p) for p in parts]
 
 
-def compute_indicators(db: QueryRunner, as_of: date | None = None, **filters) -> pd.DataFrame:
+def compute_indicators(db: QueryRunner, as_of: date | None = None, *, reasons: bool = True,
+                       **filters) -> pd.DataFrame:
     """Every indicator, its status and the overall status for each mutual visible as of ``as_of``.
 
     ``filters`` are the keyword arguments of :func:`indicator_params`
     (``scope``, ``sectors``, ``regions``, ``commissioner``, ``min_respondents``).
+    ``reasons=False`` skips the plain-language reasons (e.g. for comparison dates).
     """
     rules = load_rules()
     as_of = as_of or data_date(db)
     frame = db.query("indicators", **indicator_params(as_of, rules=rules, **filters))
-    return overall(rate_all(frame, rules), rules)
+    return overall(rate_all(frame, rules), rules, reasons=reasons)
 
 
 def output_columns(rules: Rules | None = None) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
@@ -81,10 +82,16 @@ HEADLINE_LABELS = [
 def build_portfolio(db: QueryRunner, as_of: date, **filters) -> PortfolioView:
     """Everything the portfolio page shows, for ``as_of`` and the same date a year earlier."""
     previous_as_of = year_earlier(as_of)
-    now = compute_indicators(db, as_of, **filters)
-    before = compute_indicators(db, previous_as_of, **filters)
-    contracts = active_contracts(db, as_of, now["mutual_id"].tolist())
-    contracts_before = active_contracts(db, previous_as_of, before["mutual_id"].tolist())
+
+    def at(day: date, reasons: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+        rated = compute_indicators(db, day, reasons=reasons, **filters)
+        return rated, active_contracts(db, day, rated["mutual_id"].tolist())
+
+    # The two dates are independent: run them side by side (DuckDB releases the GIL).
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        previous_job = pool.submit(at, previous_as_of, False)
+        now, contracts = at(as_of, True)
+        before, contracts_before = previous_job.result()
     current, previous = _figures(now, contracts, as_of), _figures(before, contracts_before, previous_as_of)
     headlines = [Headline(k, label, current[k], previous[k], kind, help) for k, label, kind, help in HEADLINE_LABELS]
     for status in ("at_risk", "concern", "watch", "sustainable", "pre_spin_out", "ceased"):

@@ -89,7 +89,8 @@ def _portfolio(path: str, version: int, as_of: date, filters: tuple[tuple[str, A
     from mutuals.services.portfolio import build_portfolio
 
     kwargs = {k: (list(v) if isinstance(v, tuple) else v) for k, v in filters}
-    return build_portfolio(CachedDatabase(path, version), as_of, **kwargs)
+    # The whole view is cached here; its queries run on the shared connection (a cursor each, two threads).
+    return build_portfolio(_database(path, version), as_of, **kwargs)
 
 
 def portfolio(as_of: date, **filters: Any):
