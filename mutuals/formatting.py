@@ -71,6 +71,14 @@ def months(value: Any) -> str:
     return f"{MINUS if v < 0 else ''}{abs(v):.1f} months"
 
 
+def month_count(value: Any) -> str:
+    """A whole number of months in words: '1 month', '7 months'."""
+    if is_missing(value):
+        return "–"
+    n = round(float(value))
+    return f"{n} month" if n == 1 else f"{n} months"
+
+
 def score10(value: Any) -> str:
     return "–" if is_missing(value) else f"{float(value):.1f}/10"
 

@@ -76,10 +76,10 @@ def rate_all(frame: pd.DataFrame, rules: Rules | None = None) -> pd.DataFrame:
 
 
 def describe(indicator: Indicator, value, status: str) -> str:
-    """'Reserves cover 0.6 months (red; green needs ≥ 3)'."""
+    """'Reserves cover 0.6 months (red, green needs ≥ 3)'."""
     shown = fmt.format_value(value, indicator.format)
     green_test = indicator.threshold_text()[0]
-    return f"{indicator.label} {shown} ({status}; green needs {green_test})"
+    return f"{indicator.label} {shown} ({status}, green needs {green_test})"
 
 
 def overall(frame: pd.DataFrame, rules: Rules | None = None, *, reasons: bool = True) -> pd.DataFrame:

@@ -16,17 +16,12 @@ from mutuals import formatting as fmt
 OVERALL_RANK = {"at_risk": 0, "concern": 1, "watch": 2, "sustainable": 3, "pre_spin_out": 4, "ceased": 5}
 
 
-def _months(value) -> str:
-    n = round(float(value))
-    return f"{n} month" if n == 1 else f"{n} months"
-
-
 def _contract(r: dict) -> str:
     text = (f"Largest contract ({fmt.money(r['main_contract_value'])} a year) ends in "
-            f"{_months(r['months_to_main_contract_end'])}")
+            f"{fmt.month_count(r['months_to_main_contract_end'])}")
     if fmt.is_missing(r.get("months_since_relationship_review")):
         return text + "; no commissioner review on record."
-    return text + f"; last commissioner review {_months(r['months_since_relationship_review'])} ago."
+    return text + f"; last commissioner review {fmt.month_count(r['months_since_relationship_review'])} ago."
 
 
 def _early_peak(r: dict) -> str:
@@ -54,9 +49,9 @@ RED_WARNINGS: list[tuple[str, int, Callable[[dict], str]]] = [
                                       "below the 6.5 amber line."),
     ("response_rate", 10, lambda r: f"Only {fmt.percent(r['response_rate'])} of staff answered the latest survey."),
     ("months_since_strategy_session", 11, lambda r: "No leadership strategy session for "
-                                                    f"{_months(r['months_since_strategy_session'])}."),
+                                                    f"{fmt.month_count(r['months_since_strategy_session'])}."),
     ("months_since_relationship_review", 12, lambda r: "No commissioner relationship review for "
-                                                       f"{_months(r['months_since_relationship_review'])}."),
+                                                       f"{fmt.month_count(r['months_since_relationship_review'])}."),
     ("relationship_rating", 13, lambda r: f"Latest commissioner rating is {fmt.rating5(r['relationship_rating'])}."),
     ("largest_commissioner_share", 14, lambda r: f"One commissioner holds "
                                                  f"{fmt.percent(r['largest_commissioner_share'])} of contract value."),

@@ -97,3 +97,20 @@ def portfolio(as_of: date, **filters: Any):
     """The cached PortfolioView for these filters."""
     frozen = tuple(sorted((k, _freeze(v)) for k, v in filters.items()))
     return _portfolio(*_current(), as_of, frozen)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _mutual(path: str, version: int, mutual_id: str, as_of: date | None, scope: tuple[str, ...] | None):
+    from mutuals.services.mutual import load_mutual
+
+    return load_mutual(_database(path, version), mutual_id, as_of, scope=list(scope) if scope else None)
+
+
+def mutual(mutual_id: str, as_of: date | None = None, scope=None):
+    """The cached MutualView; raises LookupError for an unknown (or out-of-scope) id."""
+    return _mutual(*_current(), mutual_id, as_of, _freeze(scope) if scope is not None else None)
+
+
+def mutual_list() -> pd.DataFrame:
+    """All mutuals for the picker."""
+    return db().query("mutual_list", scope=None)
