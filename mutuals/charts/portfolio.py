@@ -13,6 +13,8 @@ from mutuals.rules import Rules, load_rules
 STATUS_ORDER = ["red", "amber", "green", "no_data"]
 OVERALL_ORDER = ["at_risk", "concern", "watch", "sustainable", "pre_spin_out", "ceased"]
 MAX_MATRIX_ROWS = 150
+SHORT_FACTORS = {"leadership": "Leadership", "engagement": "Engagement", "relationship": "Commissioner",
+                 "finance": "Finance"}
 
 
 def _status_scale(styles: dict[str, fmt.StatusStyle], order: list[str]) -> alt.Scale:
@@ -27,13 +29,15 @@ def matrix_frame(indicators: pd.DataFrame, rules: Rules | None = None) -> pd.Dat
     rows = []
     for r in ranked.to_dict("records"):
         style = fmt.OVERALL_STYLES[r["overall_status"]]
-        rows.append({"mutual_id": r["mutual_id"], "mutual": r["name"], "factor": "Overall", "indicator": "Overall",
+        rows.append({"mutual_id": r["mutual_id"], "mutual": r["name"], "factor": "Overall",
+                     "factor_short": "Overall", "indicator": "Overall",
                      "status": r["overall_status"], "label": style.label, "symbol": style.symbol,
                      "value": r["overall_reasons"], "order": 0})
         for i, ind in enumerate(rules.indicators, start=1):
             status = r[ind.status_column]
             st_style = fmt.STATUS_STYLES[status]
             rows.append({"mutual_id": r["mutual_id"], "mutual": r["name"], "factor": rules.factors[ind.factor],
+                         "factor_short": SHORT_FACTORS.get(ind.factor, rules.factors[ind.factor]),
                          "indicator": ind.label, "status": status, "label": st_style.label,
                          "symbol": st_style.symbol, "value": fmt.format_value(r[ind.column], ind.format),
                          "order": i})
@@ -46,11 +50,11 @@ def status_matrix(long: pd.DataFrame, selectable: bool = True) -> alt.Chart:
     order = OVERALL_ORDER + STATUS_ORDER
     mutual_order = list(dict.fromkeys(long["mutual"]))
     indicator_order = list(dict.fromkeys(long.sort_values("order")["indicator"]))
-    factor_order = list(dict.fromkeys(long.sort_values("order")["factor"]))
+    factor_order = list(dict.fromkeys(long.sort_values("order")["factor_short"]))
     height = max(60, 20 * len(mutual_order))
     base = alt.Chart(long).encode(
         x=alt.X("indicator:N", sort=indicator_order, title=None,
-                axis=alt.Axis(orient="top", labelAngle=-40, labelLimit=180)),
+                axis=alt.Axis(orient="top", labelAngle=-90, labelLimit=190, labelAlign="left")),
         y=alt.Y("mutual:N", sort=mutual_order, title=None, axis=alt.Axis(labelLimit=220)),
         tooltip=[alt.Tooltip("mutual:N", title="Mutual"), alt.Tooltip("indicator:N", title="Indicator"),
                  alt.Tooltip("value:N", title="Value"), alt.Tooltip("label:N", title="Status")],
@@ -68,11 +72,12 @@ def status_matrix(long: pd.DataFrame, selectable: bool = True) -> alt.Chart:
         color=alt.condition(alt.FieldOneOfPredicate("status", ["amber", "no_data", "watch"]),
                             alt.value("black"), alt.value("white")),
     )
-    layered = alt.layer(cells, text).properties(height=height, width=alt.Step(34))
+    layered = alt.layer(cells, text).properties(height=height, width=alt.Step(30))
     return layered.facet(
-        column=alt.Column("factor:N", sort=factor_order, title=None,
-                          header=alt.Header(labelFontWeight="bold", labelAnchor="start", labelAngle=0)),
-        spacing=6,
+        column=alt.Column("factor_short:N", sort=factor_order, title=None,
+                          header=alt.Header(labelFontWeight="bold", labelAnchor="start", labelAngle=0,
+                                            labelLimit=160)),
+        spacing=10,
     ).resolve_scale(x="independent")
 
 
@@ -111,13 +116,15 @@ def expiry_timeline(frame: pd.DataFrame, as_of: date) -> alt.Chart:
     order = list(dict.fromkeys(frame.sort_values("end_date")["mutual_name"]))
     points = alt.Chart(frame).mark_circle(opacity=0.85, stroke="black", strokeWidth=0.5).encode(
         x=alt.X("end_date:T", title="Contract end date",
-                scale=alt.Scale(domain=[d.isoformat(), (d + pd.DateOffset(months=36)).isoformat()])),
+                scale=alt.Scale(domain=[d.isoformat(), (d + pd.DateOffset(months=36)).isoformat()]),
+                axis=alt.Axis(format="%b %Y", tickCount=6)),
         y=alt.Y("mutual_name:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
-        size=alt.Size("annual_value:Q", title="Annual value (£)", scale=alt.Scale(range=[40, 900]),
-                      legend=alt.Legend(format="~s")),
+        size=alt.Size("annual_value:Q", title="Annual value", scale=alt.Scale(range=[40, 900]),
+                      legend=alt.Legend(orient="bottom", labelExpr="'£' + format(datum.value, '.2~s')",
+                                        symbolFillColor="#999999", tickCount=3)),
         color=alt.Color("parent_income_share:Q", title="Parent income share",
                         scale=alt.Scale(scheme="viridis", domain=[0, 1], reverse=True),
-                        legend=alt.Legend(format="%")),
+                        legend=alt.Legend(format="%", orient="bottom", gradientLength=160)),
         tooltip=[alt.Tooltip("mutual_name:N", title="Mutual"), alt.Tooltip("title:N", title="Contract"),
                  alt.Tooltip("commissioner_name:N", title="Commissioner"),
                  alt.Tooltip("end_date:T", title="Ends", format="%d %b %Y"),
@@ -128,8 +135,7 @@ def expiry_timeline(frame: pd.DataFrame, as_of: date) -> alt.Chart:
     rules = alt.Chart(marks).mark_rule(strokeDash=[4, 4], color="#555").encode(x="date:T")
     labels = alt.Chart(marks).mark_text(align="left", dx=4, dy=-6, color="#555", baseline="bottom").encode(
         x="date:T", y=alt.value(0), text="label:N")
-    height = max(120, 22 * len(order))
-    return alt.layer(rules, labels, points).properties(height=height)
+    return alt.layer(points, rules, labels).properties(height=alt.Step(24))
 
 
 def expiry_caption(frame: pd.DataFrame) -> str:
@@ -173,8 +179,9 @@ def dependency_scatter(frame: pd.DataFrame, rules: Rules | None = None) -> alt.C
                 axis=alt.Axis(format="%")),
         y=alt.Y("engagement_change_from_peak:Q", title="Engagement change from peak (points)",
                 scale=alt.Scale(domain=[y_min, 0.2])),
-        color=alt.Color("status_label:N", title="Overall status", scale=_status_scale(styles, order)),
-        shape=alt.Shape("status_label:N", title="Overall status",
+        color=alt.Color("status_label:N", title="Overall status", scale=_status_scale(styles, order),
+                        legend=alt.Legend(orient="bottom", columns=3)),
+        shape=alt.Shape("status_label:N", title="Overall status", legend=alt.Legend(orient="bottom", columns=3),
                         scale=alt.Scale(domain=[styles[s].label for s in order],
                                         range=["cross", "triangle-up", "diamond", "circle", "square", "square"])),
         tooltip=[alt.Tooltip("name:N", title="Mutual"), alt.Tooltip("dependency_text:N", title="Parent share"),
