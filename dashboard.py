@@ -29,7 +29,7 @@ PAGES = [
 
 
 def main() -> None:
-    st.set_page_config(page_title=PRODUCT, page_icon=":material/diversity_3:", layout="wide",
+    st.set_page_config(page_title=PRODUCT, page_icon="🤝", layout="wide",
                        initial_sidebar_state="expanded")
     theme.enable()
     pages = [

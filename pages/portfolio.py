@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from mutuals import formatting as fmt
-from mutuals.charts import portfolio as charts
 from mutuals.ui import components, data, filters
 
 f = filters.current()
@@ -33,55 +32,53 @@ for column, h in zip(st.columns(len(statuses)), statuses):
 
 # Status matrix
 st.subheader("Status matrix")
-long = charts.matrix_frame(view.indicators)
-event = st.altair_chart(charts.status_matrix(long), theme=None, on_select="rerun", key="matrix",
-                        selection_mode="pick")
-st.caption(charts.matrix_caption(view.indicators))
-components.csv_download(view.indicators, "indicators", "portfolio-indicators")
+bundle = data.portfolio_charts(f.as_of, **f.query_kwargs())
+has_mutual_page = any(path.endswith("mutual.py") for path in st.session_state.get("_page_files", []))
+event = components.chart(bundle.matrix, bundle.matrix_caption, "matrix", exports=False,
+                         on_select="rerun", selection_mode="pick")
+components.csv_download(lambda: view.with_reasons(), "indicators", "portfolio-indicators")
 
-names = dict(zip(long["mutual_id"], long["mutual"]))
 clicked = components.selected_values(event, "pick", "mutual_id")
-chosen = st.selectbox("Mutual detail", list(names), index=None, format_func=names.get, key="portfolio_pick",
+if clicked and has_mutual_page:
+    st.switch_page("pages/mutual.py", query_params={"mutual": clicked[0]})
+names = dict(zip(view.indicators["mutual_id"], view.indicators["name"]))
+chosen = st.selectbox("Mutual detail", list(bundle.matrix_names) + [m for m in names if m not in bundle.matrix_names],
+                      index=None, format_func=names.get, key="portfolio_pick",
                       placeholder="Click a row in the matrix, or search for a mutual…")
 picked = clicked[0] if clicked else chosen
 if picked:
-    row = view.indicators.set_index("mutual_id").loc[picked]
+    row = view.with_reasons(view.indicators[view.indicators["mutual_id"] == picked]).iloc[0]
     with st.container(border=True):
         st.markdown(f"#### {row['name']}  " + components.overall_badge(row["overall_status"]),
                     unsafe_allow_html=True)
         st.markdown("  \n".join(f"- {reason}" for reason in row["overall_reasons"].split("; ")))
-        if any(path.endswith("mutual.py") for path in st.session_state.get("_page_files", [])):
+        if has_mutual_page:
             st.page_link("pages/mutual.py", label=f"Open {row['name']}", icon=":material/arrow_forward:",
                          query_params={"mutual": picked})
 
 left, right = st.columns(2)
 with left:
     st.subheader("Contracts ending in the next 36 months")
-    expiring = charts.expiry_frame(view.contracts, view.indicators, f.as_of)
-    if expiring.empty:
+    if bundle.expiry is None:
         components.empty_state("No active contract ends in the next 36 months.", "")
     else:
-        components.chart(charts.expiry_timeline(expiring, f.as_of), charts.expiry_caption(expiring), "expiry",
-                         exports=False)
-        components.csv_download(expiring.drop(columns=["value_text", "dependency_text", "months_text"]),
-                                "contracts", "portfolio-contracts")
+        components.chart(bundle.expiry, bundle.expiry_caption, "expiry", exports=False)
+        components.csv_download(bundle.expiry_table, "contracts", "portfolio-contracts")
 with right:
     st.subheader("Dependency against engagement")
-    scatter = charts.dependency_frame(view.indicators)
-    if scatter.empty:
+    if bundle.dependency is None:
         components.empty_state("No mutual has both a parent income share and an engagement trend.", "")
     else:
-        components.chart(charts.dependency_scatter(scatter), charts.dependency_caption(scatter), "dependency",
-                         exports=False)
+        components.chart(bundle.dependency, bundle.dependency_caption, "dependency", exports=False)
 
 st.subheader("Early warnings")
-if view.warnings.empty:
+if bundle.warnings.empty:
     st.success("No early warnings: no trading mutual has a red indicator.", icon=":material/check_circle:")
 else:
-    shown = view.warnings.head(25)
-    for w in shown.to_dict("records"):
+    for w in bundle.warnings.to_dict("records"):
         st.markdown(f"{components.overall_badge(w['overall_status'], '0.75rem')} **{w['name']}**: {w['warning']}",
                     unsafe_allow_html=True)
-    if len(view.warnings) > len(shown):
-        st.caption(f"Showing the 25 most severe of {len(view.warnings)} warnings; download all below.")
-    components.csv_download(view.warnings, "warnings", "portfolio-warnings")
+    if view.warning_count > len(bundle.warnings):
+        st.caption(f"Showing the {len(bundle.warnings)} most severe of {view.warning_count:,} warnings; "
+                   "download all below.")
+    components.csv_download(view.all_warnings, "warnings", "portfolio-warnings")

@@ -6,14 +6,22 @@ import altair as alt
 import vl_convert as vlc
 
 
-def to_svg(chart: alt.TopLevelMixin) -> str:
+Spec = dict
+
+
+def as_spec(chart: alt.TopLevelMixin | Spec) -> Spec:
+    """A Vega-Lite spec from an Altair chart (or a spec already made)."""
+    return chart if isinstance(chart, dict) else chart.to_dict()
+
+
+def to_svg(chart: alt.TopLevelMixin | Spec) -> str:
     """The chart as an SVG document."""
-    return vlc.vegalite_to_svg(chart.to_dict(), vl_version=_vl_version())
+    return vlc.vegalite_to_svg(as_spec(chart), vl_version=_vl_version())
 
 
-def to_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
+def to_png(chart: alt.TopLevelMixin | Spec, scale: float = 2.0) -> bytes:
     """The chart as a PNG at ``scale``× (2× by default, for print and retina screens)."""
-    return vlc.vegalite_to_png(chart.to_dict(), scale=scale, vl_version=_vl_version())
+    return vlc.vegalite_to_png(as_spec(chart), scale=scale, vl_version=_vl_version())
 
 
 def _vl_version() -> str:

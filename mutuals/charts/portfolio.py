@@ -21,27 +21,34 @@ def _status_scale(styles: dict[str, fmt.StatusStyle], order: list[str]) -> alt.S
     return alt.Scale(domain=[styles[s].label for s in order], range=[styles[s].colour for s in order])
 
 
-def matrix_frame(indicators: pd.DataFrame, rules: Rules | None = None) -> pd.DataFrame:
-    """Long form: one row per mutual × indicator, plus an 'Overall' column, sorted for display."""
+def matrix_rows(indicators: pd.DataFrame, limit: int = MAX_MATRIX_ROWS) -> pd.DataFrame:
+    """The mutuals the matrix shows: the ``limit`` most severe (status, then reds), in status-then-name order."""
+    rank = indicators["overall_status"].map({s: i for i, s in enumerate(OVERALL_ORDER)})
+    severe = indicators.assign(_rank=rank, _reds=-indicators["reds"]).sort_values(["_rank", "_reds", "name"],
+                                                                                  kind="stable").head(limit)
+    return severe.sort_values(["_rank", "name"], kind="stable").drop(columns=["_rank", "_reds"])
+
+
+def matrix_frame(rows: pd.DataFrame, rules: Rules | None = None) -> pd.DataFrame:
+    """Long form for the heat-map: one row per mutual × indicator, plus an 'Overall' column.
+
+    ``rows`` are the mutuals to show, in display order, with ``overall_reasons``.
+    """
     rules = rules or load_rules()
-    ranked = indicators.assign(_rank=indicators["overall_status"].map({s: i for i, s in enumerate(OVERALL_ORDER)}))
-    ranked = ranked.sort_values(["_rank", "name"], kind="stable").head(MAX_MATRIX_ROWS)
-    rows = []
-    for r in ranked.to_dict("records"):
+    out = []
+    for r in rows.to_dict("records"):
         style = fmt.OVERALL_STYLES[r["overall_status"]]
-        rows.append({"mutual_id": r["mutual_id"], "mutual": r["name"], "factor": "Overall",
-                     "factor_short": "Overall", "indicator": "Overall",
-                     "status": r["overall_status"], "label": style.label, "symbol": style.symbol,
-                     "value": r["overall_reasons"], "order": 0})
-        for i, ind in enumerate(rules.indicators, start=1):
+        out.append({"mutual_id": r["mutual_id"], "mutual": r["name"], "factor_short": "Overall",
+                    "indicator": "Overall", "status": r["overall_status"], "label": style.label,
+                    "symbol": style.symbol, "value": r.get("overall_reasons", "")})
+        for ind in rules.indicators:
             status = r[ind.status_column]
             st_style = fmt.STATUS_STYLES[status]
-            rows.append({"mutual_id": r["mutual_id"], "mutual": r["name"], "factor": rules.factors[ind.factor],
-                         "factor_short": SHORT_FACTORS.get(ind.factor, rules.factors[ind.factor]),
-                         "indicator": ind.label, "status": status, "label": st_style.label,
-                         "symbol": st_style.symbol, "value": fmt.format_value(r[ind.column], ind.format),
-                         "order": i})
-    return pd.DataFrame(rows)
+            out.append({"mutual_id": r["mutual_id"], "mutual": r["name"],
+                        "factor_short": SHORT_FACTORS.get(ind.factor, rules.factors[ind.factor]),
+                        "indicator": ind.label, "status": status, "label": st_style.label,
+                        "symbol": st_style.symbol, "value": fmt.format_value(r[ind.column], ind.format)})
+    return pd.DataFrame(out)
 
 
 def status_matrix(long: pd.DataFrame, selectable: bool = True) -> alt.Chart:
@@ -49,8 +56,8 @@ def status_matrix(long: pd.DataFrame, selectable: bool = True) -> alt.Chart:
     styles = {**fmt.STATUS_STYLES, **fmt.OVERALL_STYLES}
     order = OVERALL_ORDER + STATUS_ORDER
     mutual_order = list(dict.fromkeys(long["mutual"]))
-    indicator_order = list(dict.fromkeys(long.sort_values("order")["indicator"]))
-    factor_order = list(dict.fromkeys(long.sort_values("order")["factor_short"]))
+    indicator_order = list(dict.fromkeys(long["indicator"]))
+    factor_order = list(dict.fromkeys(long["factor_short"]))
     height = max(60, 20 * len(mutual_order))
     base = alt.Chart(long).encode(
         x=alt.X("indicator:N", sort=indicator_order, title=None,
@@ -81,7 +88,7 @@ def status_matrix(long: pd.DataFrame, selectable: bool = True) -> alt.Chart:
     ).resolve_scale(x="independent")
 
 
-def matrix_caption(indicators: pd.DataFrame) -> str:
+def matrix_caption(indicators: pd.DataFrame, shown: int | None = None) -> str:
     counts = indicators["overall_status"].value_counts()
     n = len(indicators)
     parts = [f"{int(counts.get(s, 0))} {fmt.OVERALL_STYLES[s].word.lower()}" for s in OVERALL_ORDER if counts.get(s)]
@@ -91,14 +98,20 @@ def matrix_caption(indicators: pd.DataFrame) -> str:
     if len(top) and top.iloc[0] > 0:
         label = load_rules().by_column(top.index[0].removesuffix("_status")).label.lower()
         worst = f" The most common red is {label} ({int(top.iloc[0])} of {n})."
-    shown = f" Showing the first {MAX_MATRIX_ROWS} by status." if n > MAX_MATRIX_ROWS else ""
-    return f"{n} mutuals: {', '.join(parts)}.{worst}{shown} Click a row to open that mutual."
+    shown_text = (f" Showing the {shown} most severe; download the table for all {n}."
+                  if shown is not None and shown < n else "")
+    return f"{n} mutuals: {', '.join(parts)}.{worst}{shown_text} Click a row to open that mutual."
+
+
+MAX_TIMELINE_MUTUALS = 30
 
 
 def expiry_frame(contracts: pd.DataFrame, indicators: pd.DataFrame, as_of: date, months: int = 36) -> pd.DataFrame:
     """Active contracts ending within ``months`` of ``as_of``, with the mutual's parent dependency."""
     horizon = pd.Timestamp(as_of) + pd.DateOffset(months=months)
     frame = contracts[pd.to_datetime(contracts["end_date"]) <= horizon].copy()
+    frame = frame.drop(columns=[c for c in ("sector", "region", "service_area", "outcome", "is_spin_out_contract",
+                                            "start_date", "max_end_date") if c in frame])
     dependency = indicators.set_index("mutual_id")["parent_income_share"]
     frame["parent_income_share"] = frame["mutual_id"].map(dependency)
     frame["end_date"] = pd.to_datetime(frame["end_date"])
@@ -108,12 +121,19 @@ def expiry_frame(contracts: pd.DataFrame, indicators: pd.DataFrame, as_of: date,
     return frame
 
 
+def timeline_rows(frame: pd.DataFrame, limit: int = MAX_TIMELINE_MUTUALS) -> pd.DataFrame:
+    """The contracts of the ``limit`` mutuals with the most annual value ending in the window."""
+    value = frame.groupby("mutual_id")["annual_value"].sum().sort_values(ascending=False)
+    return frame[frame["mutual_id"].isin(value.head(limit).index)]
+
+
 def expiry_timeline(frame: pd.DataFrame, as_of: date) -> alt.Chart:
     """Contracts by end date, sized by annual value, coloured by the mutual's parent dependency."""
     d = pd.Timestamp(as_of)
     marks = pd.DataFrame({"date": [d + pd.DateOffset(months=m) for m in (12, 24)],
                           "label": ["12 months", "24 months"]})
-    order = list(dict.fromkeys(frame.sort_values("end_date")["mutual_name"]))
+    frame = frame.assign(first_end=frame.groupby("mutual_id")["end_date"].transform("min"))
+    order = alt.EncodingSortField(field="first_end", op="min", order="ascending")
     points = alt.Chart(frame).mark_circle(opacity=0.85, stroke="black", strokeWidth=0.5).encode(
         x=alt.X("end_date:T", title="Contract end date",
                 scale=alt.Scale(domain=[d.isoformat(), (d + pd.DateOffset(months=36)).isoformat()]),
@@ -138,19 +158,24 @@ def expiry_timeline(frame: pd.DataFrame, as_of: date) -> alt.Chart:
     return alt.layer(points, rules, labels).properties(height=alt.Step(24))
 
 
-def expiry_caption(frame: pd.DataFrame) -> str:
+def expiry_caption(frame: pd.DataFrame, shown_mutuals: int | None = None) -> str:
     if frame.empty:
         return "No active contract ends in the next 36 months."
     soon = frame[frame["months_to_end"] <= 12]
     largest = frame.sort_values("annual_value", ascending=False).iloc[0]
+    mutuals = frame["mutual_id"].nunique()
+    shown = (f" Showing the {shown_mutuals} of {mutuals} mutuals with the most value ending."
+             if shown_mutuals is not None and shown_mutuals < mutuals else "")
     return (f"{fmt.money(soon['annual_value'].sum())} a year across {len(soon)} contract(s) ends within 12 months, "
             f"{fmt.money(frame['annual_value'].sum())} within 36. Largest: {largest['mutual_name']}'s "
             f"{fmt.money(largest['annual_value'])} contract with {largest['commissioner_name']}, ending in "
-            f"{largest['months_to_end']:.0f} months.")
+            f"{fmt.month_count(largest['months_to_end'])}.{shown}")
 
 
 def dependency_frame(indicators: pd.DataFrame) -> pd.DataFrame:
-    frame = indicators.dropna(subset=["parent_income_share", "engagement_change_from_peak"]).copy()
+    """The mutuals with both a parent income share and an engagement trend, with display text."""
+    columns = ["mutual_id", "name", "overall_status", "parent_income_share", "engagement_change_from_peak"]
+    frame = indicators[columns].dropna(subset=["parent_income_share", "engagement_change_from_peak"]).copy()
     styles = fmt.OVERALL_STYLES
     frame["status_label"] = frame["overall_status"].map(lambda s: styles[s].label)
     frame["dependency_text"] = frame["parent_income_share"].map(fmt.percent)

@@ -29,20 +29,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mutuals.infra.build import TABLES  # the data contract's tables, in load order
+
 DATA_DATE = datetime.date(2026, 9, 30)
 DEFAULT_MUTUALS = 130
 DEFAULT_SEED = 2026
-TABLES = [
-    "commissioners",
-    "mutuals",
-    "contracts",
-    "financials",
-    "plan_targets",
-    "engagement",
-    "strategy_sessions",
-    "innovations",
-    "relationship_reviews",
-]
 INFO_TABLE = "dataset_info"
 GENERATOR = "mutuals.sample.generate"
 OCID_PREFIX = "ocds-synth01"

@@ -10,8 +10,8 @@ import pandas as pd
 
 from mutuals import formatting as fmt
 from mutuals.rules import OVERALL_STATUSES, load_rules
-from mutuals.services.indicators import QueryRunner, compute_indicators
-from mutuals.services.warnings import early_warnings
+from mutuals.services.indicators import QueryRunner, compute_indicators, overall_reasons
+from mutuals.services.warnings import OVERALL_RANK, count_warnings, early_warnings
 
 
 def year_earlier(day: date) -> date:
@@ -40,12 +40,36 @@ class PortfolioView:
     indicators: pd.DataFrame          # one row per mutual, rated
     previous_indicators: pd.DataFrame
     contracts: pd.DataFrame           # contracts active on as_of
-    warnings: pd.DataFrame
     headlines: tuple[Headline, ...]
+    warning_count: int
 
     @property
     def is_empty(self) -> bool:
         return self.indicators.empty
+
+    def ranked(self) -> pd.DataFrame:
+        """Mutuals most severe first: overall status, then number of reds, then name."""
+        frame = self.indicators.assign(_rank=self.indicators["overall_status"].map(OVERALL_RANK),
+                                       _reds=-self.indicators["reds"])
+        return frame.sort_values(["_rank", "_reds", "name"], kind="stable").drop(columns=["_rank", "_reds"])
+
+    def with_reasons(self, frame: pd.DataFrame | None = None) -> pd.DataFrame:
+        """``frame`` (default: all mutuals) with ``overall_reasons``, computed only for those rows."""
+        frame = self.indicators if frame is None else frame
+        return frame.assign(overall_reasons=overall_reasons(frame))
+
+    def top_warnings(self, limit: int) -> pd.DataFrame:
+        """The ``limit`` most severe warnings, visiting only as many mutuals as needed."""
+        ranked = self.ranked()
+        step = max(limit, 10)
+        for end in range(step, len(ranked) + step, step):
+            found = early_warnings(ranked.head(end))
+            if len(found) >= limit or end >= len(ranked):
+                return found.head(limit)
+        return early_warnings(ranked).head(limit)
+
+    def all_warnings(self) -> pd.DataFrame:
+        return early_warnings(self.indicators)
 
 
 def active_contracts(db: QueryRunner, as_of: date, mutual_ids: list[str]) -> pd.DataFrame:
@@ -83,14 +107,15 @@ def build_portfolio(db: QueryRunner, as_of: date, **filters) -> PortfolioView:
     """Everything the portfolio page shows, for ``as_of`` and the same date a year earlier."""
     previous_as_of = year_earlier(as_of)
 
-    def at(day: date, reasons: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
-        rated = compute_indicators(db, day, reasons=reasons, **filters)
+    def at(day: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+        # Reasons are worded later, only for the rows a page shows (see PortfolioView.with_reasons).
+        rated = compute_indicators(db, day, reasons=False, **filters)
         return rated, active_contracts(db, day, rated["mutual_id"].tolist())
 
     # The two dates are independent: run them side by side (DuckDB releases the GIL).
     with ThreadPoolExecutor(max_workers=2) as pool:
-        previous_job = pool.submit(at, previous_as_of, False)
-        now, contracts = at(as_of, True)
+        previous_job = pool.submit(at, previous_as_of)
+        now, contracts = at(as_of)
         before, contracts_before = previous_job.result()
     current, previous = _figures(now, contracts, as_of), _figures(before, contracts_before, previous_as_of)
     headlines = [Headline(k, label, current[k], previous[k], kind, help) for k, label, kind, help in HEADLINE_LABELS]
@@ -99,4 +124,4 @@ def build_portfolio(db: QueryRunner, as_of: date, **filters) -> PortfolioView:
         headlines.append(Headline(f"status_{status}", style.label, current[f"status_{status}"],
                                   previous[f"status_{status}"], "count",
                                   f"Mutuals whose overall status is {style.word.lower()}."))
-    return PortfolioView(as_of, previous_as_of, now, before, contracts, early_warnings(now), tuple(headlines))
+    return PortfolioView(as_of, previous_as_of, now, before, contracts, tuple(headlines), count_warnings(now))

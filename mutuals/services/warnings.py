@@ -102,3 +102,15 @@ def early_warnings(indicators: pd.DataFrame) -> pd.DataFrame:
                          -int(r.get("reds", 0))))
     frame = pd.DataFrame(rows, columns=COLUMNS + ["_reds"]).sort_values(["severity", "_reds", "name"], kind="stable")
     return frame[COLUMNS].reset_index(drop=True)
+
+
+def count_warnings(indicators: pd.DataFrame) -> int:
+    """How many warnings early_warnings would give, counted without wording them."""
+    if indicators.empty:
+        return 0
+    trading = (indicators["stage"] == "trading").to_numpy()
+    total = int((trading & indicators["early_peak"].fillna(False).astype(bool).to_numpy()).sum())
+    for column, _, sentence in RED_WARNINGS:
+        if sentence is not None:
+            total += int((trading & (indicators[f"{column}_status"] == "red").to_numpy()).sum())
+    return total

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Callable
 
 import altair as alt
 import pandas as pd
@@ -35,9 +36,15 @@ def overall_badge(status: str, size: str = "0.9rem") -> str:
     return badge_html(fmt.OVERALL_STYLES.get(status, fmt.STATUS_STYLES["no_data"]), size)
 
 
-def chart(chart_obj: alt.TopLevelMixin, caption: str, key: str, *, exports: bool = True) -> None:
-    """Show a chart, its takeaway caption, and PNG/SVG downloads rendered on the server."""
-    st.altair_chart(chart_obj, theme=None, width="stretch")
+def chart(chart_obj: alt.TopLevelMixin | dict, caption: str, key: str, *, exports: bool = True,
+          on_select=None, selection_mode=None):
+    """Show a chart (Altair object or a cached Vega-Lite spec), its takeaway caption, and PNG/SVG
+    downloads rendered on the server. Returns the selection event when ``on_select`` is set."""
+    options = {"on_select": on_select, "selection_mode": selection_mode, "key": f"chart-{key}"} if on_select else {}
+    if isinstance(chart_obj, dict):
+        event = st.vega_lite_chart(chart_obj, theme=None, width="stretch", **options)
+    else:
+        event = st.altair_chart(chart_obj, theme=None, width="stretch", **options)
     st.caption(caption)
     if exports:
         left, right, _ = st.columns([1, 1, 6])
@@ -45,6 +52,7 @@ def chart(chart_obj: alt.TopLevelMixin, caption: str, key: str, *, exports: bool
                              mime="image/png", key=f"png-{key}", icon=":material/image:", on_click="ignore")
         right.download_button("SVG", data=lambda: export.to_svg(chart_obj), file_name=f"{slug(key)}.svg",
                               mime="image/svg+xml", key=f"svg-{key}", icon=":material/polyline:", on_click="ignore")
+    return event
 
 
 def selected_values(event, selection: str, field: str) -> list:
@@ -58,9 +66,10 @@ def selected_values(event, selection: str, field: str) -> list:
     return [p[field] for p in points if isinstance(p, dict) and field in p]
 
 
-def csv_download(frame: pd.DataFrame, label: str, key: str) -> None:
-    """A CSV download of exactly the table shown."""
-    st.download_button(f"Download {label} (CSV)", data=lambda: frame.to_csv(index=False).encode("utf-8"),
+def csv_download(frame: pd.DataFrame | Callable[[], pd.DataFrame], label: str, key: str) -> None:
+    """A CSV download of a table (or of a table made only when the button is clicked)."""
+    make = frame if callable(frame) else (lambda: frame)
+    st.download_button(f"Download {label} (CSV)", data=lambda: make().to_csv(index=False).encode("utf-8"),
                        file_name=f"{slug(key)}.csv", mime="text/csv", key=f"csv-{key}",
                        icon=":material/download:", on_click="ignore")
 
@@ -73,3 +82,51 @@ def empty_state(message: str, hint: str = "Widen the filters in the sidebar or c
 def synthetic_badge() -> str:
     return ('<span class="synthetic-badge" style="background:#CC79A7;color:#fff;padding:0.15rem 0.6rem;'
             'border-radius:0.3rem;font-size:0.8rem;font-weight:700">SYNTHETIC SAMPLE DATA</span>')
+
+
+def indicator_card(row: dict) -> str:
+    """An indicator card (HTML): label, value, status as colour + symbol + word, change on a year, sector median.
+
+    ``row`` is one row of :func:`mutuals.services.mutual.indicator_table`.
+    """
+    style = fmt.STATUS_STYLES.get(row.get("status"), fmt.STATUS_STYLES["no_data"])
+    median = (f"Sector median {html.escape(str(row['sector_median_text']))} (n = {int(row['sector_n'])})"
+              if row.get("sector_n") else "No sector median")
+    return (
+        f'<div class="indicator-card" style="border:1px solid #d9d9d9;border-left:6px solid {style.colour};'
+        f'border-radius:0.5rem;padding:0.5rem 0.7rem;margin-bottom:0.6rem;min-height:8.2rem">'
+        f'<div class="indicator-label" style="font-size:0.85rem;color:#333;font-weight:600">'
+        f"{html.escape(str(row['label']))}</div>"
+        f'<div class="indicator-value" style="font-size:1.55rem;font-weight:700;line-height:1.3">'
+        f"{html.escape(str(row['value_text']))}</div>"
+        f"<div>{badge_html(style, '0.8rem')}</div>"
+        f'<div style="font-size:0.78rem;color:#444;margin-top:0.3rem">'
+        f"Change on a year: {html.escape(str(row['change_text']))}<br>{median}</div></div>"
+    )
+
+
+def facts_html(facts: list[tuple[str, str]]) -> str:
+    """A grid of small labelled facts (label above value)."""
+    cells = "".join(
+        f'<div><div style="font-size:0.75rem;color:#555;text-transform:uppercase;letter-spacing:0.03em">'
+        f'{html.escape(label)}</div><div style="font-size:1rem;font-weight:600">{html.escape(value)}</div></div>'
+        for label, value in facts
+    )
+    return ('<div class="mutual-facts" style="display:grid;grid-template-columns:repeat(auto-fill,minmax(13rem,1fr));'
+            f'gap:0.6rem 1.2rem;margin:0.4rem 0 0.8rem 0">{cells}</div>')
+
+
+def presentation_css(scale: float = 1.35) -> str:
+    """CSS for a projector: no sidebar, header, toolbar or collapsed control; larger type."""
+    return f"""<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stSidebarCollapseButton"],
+[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stExpandSidebarButton"],
+[data-testid="stStatusWidget"], header {{ display: none !important; }}
+[data-testid="stMainBlockContainer"], .block-container {{ max-width: 100% !important; padding: 1.2rem 3rem 2rem 3rem !important; }}
+[data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stCaptionContainer"] {{ font-size: {scale:.2f}rem !important; }}
+[data-testid="stMain"] h1 {{ font-size: {2.6 * scale:.2f}rem !important; }}
+[data-testid="stMain"] h2 {{ font-size: {1.9 * scale:.2f}rem !important; }}
+[data-testid="stMain"] h3 {{ font-size: {1.5 * scale:.2f}rem !important; }}
+.indicator-card .indicator-value {{ font-size: {1.55 * scale:.2f}rem !important; }}
+.indicator-card .indicator-label {{ font-size: {0.85 * scale:.2f}rem !important; }}
+</style>"""

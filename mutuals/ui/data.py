@@ -9,6 +9,7 @@ re-reads the CSVs.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -114,3 +115,64 @@ def mutual(mutual_id: str, as_of: date | None = None, scope=None):
 def mutual_list() -> pd.DataFrame:
     """All mutuals for the picker."""
     return db().query("mutual_list", scope=None)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _mutual_charts(path: str, version: int, mutual_id: str, as_of: date | None, scope: tuple[str, ...] | None):
+    from mutuals.charts.mutual import mutual_charts as build
+
+    # A shared resource, not a copy: the chart objects are never mutated (presentation mode copies them).
+    return build(_mutual(path, version, mutual_id, as_of, scope))
+
+
+def mutual_charts(mutual_id: str, as_of: date | None = None, scope=None):
+    """The cached charts of a mutual (``mutuals.charts.mutual.mutual_charts`` of its MutualView)."""
+    return _mutual_charts(*_current(), mutual_id, as_of, _freeze(scope) if scope is not None else None)
+
+
+@dataclass(frozen=True)
+class PortfolioCharts:
+    """The portfolio page's charts as ready Vega-Lite specs, with their captions and tables."""
+
+    matrix: dict
+    matrix_caption: str
+    matrix_names: dict[str, str]      # mutual_id -> name, in matrix order
+    matrix_rows: pd.DataFrame         # the rows shown, with overall_reasons
+    expiry: dict | None
+    expiry_caption: str
+    expiry_table: pd.DataFrame
+    dependency: dict | None
+    dependency_caption: str
+    warnings: pd.DataFrame            # the most severe warnings, for display
+
+
+WARNINGS_SHOWN = 25
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _portfolio_charts(path: str, version: int, as_of: date, filters: tuple[tuple[str, Any], ...]) -> PortfolioCharts:
+    from mutuals.charts import portfolio as charts
+
+    view = _portfolio(path, version, as_of, filters)
+    rows = view.with_reasons(charts.matrix_rows(view.indicators))
+    expiring = charts.expiry_frame(view.contracts, view.indicators, as_of)
+    shown = charts.timeline_rows(expiring)
+    scatter = charts.dependency_frame(view.indicators)
+    return PortfolioCharts(
+        matrix=charts.status_matrix(charts.matrix_frame(rows)).to_dict(),
+        matrix_caption=charts.matrix_caption(view.indicators, shown=len(rows)),
+        matrix_names=dict(zip(rows["mutual_id"], rows["name"])),
+        matrix_rows=rows,
+        expiry=charts.expiry_timeline(shown, as_of).to_dict() if len(shown) else None,
+        expiry_caption=charts.expiry_caption(expiring, shown["mutual_id"].nunique()),
+        expiry_table=expiring.drop(columns=["value_text", "dependency_text", "months_text"]),
+        dependency=charts.dependency_scatter(scatter).to_dict() if len(scatter) else None,
+        dependency_caption=charts.dependency_caption(scatter),
+        warnings=view.top_warnings(WARNINGS_SHOWN),
+    )
+
+
+def portfolio_charts(as_of: date, **filters: Any) -> PortfolioCharts:
+    """Cached chart specs for the portfolio page: built (and schema-checked) once per filter set."""
+    frozen = tuple(sorted((k, _freeze(v)) for k, v in filters.items()))
+    return _portfolio_charts(*_current(), as_of, frozen)

@@ -1,0 +1,347 @@
+"""The board pack PDF: structure, numbers, suppression, the CLI, and packs for every stage and status.
+
+PDFs are read back with pypdf, so these tests check what a reader would see, not what we meant
+to draw. Packs for all 130 sample mutuals take a few minutes, so that sweep lives in
+``python bench/boardpack.py --all`` rather than here.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from mutuals import formatting as fmt
+from mutuals.infra.build import build
+from mutuals.infra.db import Database
+from mutuals.reports import boardpack
+from mutuals.reports.boardpack import SYNTHETIC_NOTICE, board_pack_bytes, write_board_pack
+from mutuals.rules import load_rules
+from mutuals.services.indicators import compute_indicators
+from mutuals.services.mutual import FACTORS, indicator_table, load_mutual
+
+ROOT = Path(__file__).resolve().parents[1]
+# Sample mutuals to generate packs for: two of each status a trading mutual can have, one of each stage
+# status (ceased, pre-spin-out): ten packs covering every stage and every overall status.
+PACKS_PER_STATUS = {"at_risk": 2, "concern": 2, "watch": 2, "sustainable": 2, "pre_spin_out": 1, "ceased": 1}
+
+
+def norm(text: str) -> str:
+    """Collapse whitespace, so a phrase that wraps across lines still matches."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@dataclass
+class Pack:
+    """A generated pack read back: the text of each page, and where each section starts."""
+
+    pdf: bytes
+    reader: PdfReader
+    pages: list[str]
+
+    @classmethod
+    def read(cls, pdf: bytes) -> "Pack":
+        assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
+        reader = PdfReader(BytesIO(pdf))
+        return cls(pdf, reader, [norm(p.extract_text() or "") for p in reader.pages])
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.pages)
+
+    def section(self, heading: str, next_heading: str | None) -> str:
+        """The text from a section heading to the next one (headings open a page, body pages onwards)."""
+        start = next(i for i, t in enumerate(self.pages) if i > 0 and t.startswith(heading))
+        end = len(self.pages) if next_heading is None else next(
+            i for i, t in enumerate(self.pages) if i > start and t.startswith(next_heading))
+        return " ".join(self.pages[start:end])
+
+
+def section_headings() -> list[str]:
+    rules = load_rules()
+    return [f"{n}  {rules.factors[f]}" for n, f in enumerate(FACTORS, start=1)] + ["Appendix: methodology"]
+
+
+def heading_text(h: str) -> str:
+    return norm(h)
+
+
+def check_pack(pack: Pack, view) -> None:
+    """Everything every pack must show, whatever the mutual."""
+    rules = load_rules()
+    n = len(pack.pages)
+    assert n >= 6, "cover, four sections and the appendix, each from a new page"
+    for i, text in enumerate(pack.pages, start=1):
+        assert f"Page {i} of {n}" in text, f"page {i} has no 'Page {i} of {n}'"
+        if view.synthetic:
+            assert SYNTHETIC_NOTICE in text, f"page {i} lacks the synthetic-data notice"
+    cover = pack.pages[0]
+    assert norm(view.name) in cover
+    assert view.profile["sector"] in cover
+    assert fmt.day(view.as_of) in cover
+    assert fmt.overall_label(view.overall_status) in cover
+    for reason in view.reasons:
+        assert norm(reason) in cover, reason
+
+    headings = [heading_text(h) for h in section_headings()]
+    starts = [next(i for i, t in enumerate(pack.pages) if i > 0 and t.startswith(h)) for h in headings]
+    assert starts == sorted(starts), "sections are in order"
+
+    table = indicator_table(view)
+    for k, factor in enumerate(FACTORS):
+        body = pack.section(headings[k], headings[k + 1])
+        for sentence in view.commentary.get(factor, []):
+            assert norm(sentence) in body, sentence
+        for row in table[table["factor_key"] == factor].to_dict("records"):
+            assert row["label"] in body
+            assert row["value_text"] in body, (row["label"], row["value_text"])
+            assert row["status_text"] in body, (row["label"], row["status_text"])
+            assert row["change_text"] in body, (row["label"], row["change_text"])
+            if row["sector_n"]:
+                assert f"{row['sector_median_text']} (n = {row['sector_n']})" in body
+
+    appendix = pack.section(headings[-1], None)
+    for ind in rules.indicators:
+        assert norm(ind.label) in appendix
+        for test in ind.threshold_text():
+            assert test in appendix, (ind.column, test)
+    assert f"fewer than {view.min_respondents} respondents" in appendix
+    assert f"{rules.at_risk_min_reds} or more indicators are red" in appendix
+
+    assert "Chart unavailable" not in pack.text
+    for page in pack.reader.pages:
+        xobjects = page["/Resources"].get("/XObject") or {}
+        subtypes = {xobjects[name].get_object().get("/Subtype") for name in xobjects}
+        assert "/Image" not in subtypes, "charts are vector drawings, not embedded images"
+
+
+# ---------------------------------------------------------------------------------------------
+# Fixtures: the bundled sample, built once; packs for two mutuals of every overall status.
+
+@pytest.fixture(scope="session")
+def sample_db_path(tmp_path_factory) -> Path:
+    return build(ROOT / "data", tmp_path_factory.mktemp("sample") / "m.duckdb").db_path
+
+
+@pytest.fixture(scope="session")
+def sample_db(sample_db_path):
+    with Database(sample_db_path) as db:
+        yield db
+
+
+@pytest.fixture(scope="session")
+def chosen(sample_db) -> list[str]:
+    """The first sample mutuals (by id) of each overall status: every stage and every status."""
+    frame = compute_indicators(sample_db).sort_values("mutual_id")
+    picked = pd.concat([frame[frame["overall_status"] == status].head(n) for status, n in PACKS_PER_STATUS.items()])
+    assert set(picked["overall_status"]) == set(fmt.OVERALL_STYLES), "the sample lacks an overall status"
+    assert set(picked["stage"]) == {"trading", "pre_spin_out", "ceased"}
+    assert len(picked) == sum(PACKS_PER_STATUS.values()) >= 10
+    return picked["mutual_id"].tolist()
+
+
+@dataclass
+class Generated:
+    view: object
+    charts: dict
+    pack: Pack
+    cpu_seconds: float
+    wall_seconds: float
+
+
+@pytest.fixture(scope="session")
+def sample_packs(sample_db, chosen) -> dict[str, Generated]:
+    """A pack for each chosen mutual, generated in this process, with its cost."""
+    from mutuals.charts.mutual import mutual_charts
+
+    out = {}
+    for mutual_id in chosen:
+        cpu, wall = time.process_time(), time.perf_counter()
+        view = load_mutual(sample_db, mutual_id)
+        charts = mutual_charts(view)
+        pdf = board_pack_bytes(view, charts)
+        out[mutual_id] = Generated(view, charts, Pack.read(pdf), time.process_time() - cpu,
+                                   time.perf_counter() - wall)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Sample packs: every stage and every overall status
+
+def test_packs_cover_every_stage_and_status(sample_packs):
+    views = [g.view for g in sample_packs.values()]
+    assert len(views) >= 10
+    assert {v.stage for v in views} == {"trading", "pre_spin_out", "ceased"}
+    assert {v.overall_status for v in views} == set(fmt.OVERALL_STYLES)
+
+
+@pytest.mark.parametrize("index", range(sum(PACKS_PER_STATUS.values())))
+def test_sample_pack_is_complete(sample_packs, index):
+    generated = list(sample_packs.values())[index]
+    check_pack(generated.pack, generated.view)
+
+
+def test_sample_pack_shows_each_chart_caption(sample_packs):
+    headings = [heading_text(h) for h in section_headings()]
+    shown = 0
+    for g in sample_packs.values():
+        for k, factor in enumerate(FACTORS):
+            body = g.pack.section(headings[k], headings[k + 1])
+            for spec in g.charts.get(factor, []):
+                assert norm(spec.caption) in body, (g.view.mutual_id, factor, spec.key)
+                shown += 1
+    assert shown >= 10 * len(sample_packs), "every pack has its charts"
+
+
+def test_generation_is_fast_enough(sample_packs):
+    """Under 5 s a pack. CPU time, so that other work on the machine does not fail the test."""
+    cpu = [g.cpu_seconds for g in sample_packs.values()]
+    wall = [g.wall_seconds for g in sample_packs.values()]
+    assert statistics.median(cpu) < 5, cpu
+    assert max(wall) < 20, wall
+
+
+# ---------------------------------------------------------------------------------------------
+# Hand-made data: suppression and the edge cases
+
+M2_SUPPRESSED_SCORE = "6.6"  # (6 × 6.0 + 4 × 7.5) / 10 respondents, worked by hand from the fixture
+TOKEN_66 = re.compile(r"(?<![\d.])6\.6(?![\d])")  # 6.6 as a number of its own, not inside 16.6 or 6.65
+
+
+def engagement_text(pack: Pack) -> str:
+    headings = [heading_text(h) for h in section_headings()]
+    return pack.section(headings[1], headings[2])
+
+
+def test_suppressed_wave_score_is_never_printed(handmade_db):
+    view = load_mutual(handmade_db, "M2")
+    assert view.waves["suppressed"].tolist() == [True]
+    assert view.waves["respondents"].tolist() == [10]
+    pack = Pack.read(board_pack_bytes(view))
+    check_pack(pack, view)
+    engagement = engagement_text(pack)
+    assert "suppressed (n < 11)" in engagement
+    assert not TOKEN_66.search(engagement)
+    assert not TOKEN_66.search(pack.text), "the suppressed score leaks elsewhere in the pack"
+
+
+def test_suppression_check_would_catch_the_score(handmade_db):
+    """Control: with the threshold at 10 the wave is shown, and the same search finds 6.6."""
+    view = load_mutual(handmade_db, "M2", min_respondents=10)
+    assert view.waves["engagement_score"].round(6).tolist() == [6.6]
+    pack = Pack.read(board_pack_bytes(view))
+    engagement = engagement_text(pack)
+    assert f"{M2_SUPPRESSED_SCORE}/10" in engagement
+    assert TOKEN_66.search(engagement)
+    assert "suppressed (n < 10)" not in engagement
+
+
+@pytest.mark.parametrize("mutual_id, status", [("M1", "concern"), ("M3", "ceased"), ("M4", "pre_spin_out"),
+                                               ("M5", "watch")])
+def test_handmade_packs(handmade_db, mutual_id, status):
+    view = load_mutual(handmade_db, mutual_id)
+    assert view.overall_status == status
+    check_pack(Pack.read(board_pack_bytes(view)), view)
+
+
+def test_pack_for_a_date_before_the_mutual_appears(handmade_db):
+    """M4's options appraisal starts in 2026: as of 2025 it has no indicators at all, and still gets a pack."""
+    view = load_mutual(handmade_db, "M4", as_of=fmt.as_date("2025-06-30"))
+    assert view.indicators == {}
+    pack = Pack.read(board_pack_bytes(view))
+    check_pack(pack, view)
+    assert "does not appear in the data as of 30 Jun 2025" in pack.text
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing the file, and the command line
+
+def test_write_is_atomic_and_replaces(handmade_db, tmp_path):
+    out = tmp_path / "packs" / "m2.pdf"
+    out.parent.mkdir()
+    out.write_bytes(b"an older pack")
+    assert write_board_pack(handmade_db, "M2", out) == out
+    assert "Beta Leisure Trust" in Pack.read(out.read_bytes()).pages[0]
+    assert [p.name for p in out.parent.iterdir()] == ["m2.pdf"], "no temp files left behind"
+
+
+def test_write_creates_the_folder(handmade_db, tmp_path, monkeypatch):
+    monkeypatch.setattr(boardpack, "board_pack_bytes", lambda view, charts=None: b"%PDF-1.4 stub")
+    out = tmp_path / "new" / "folder" / "p.pdf"
+    assert write_board_pack(handmade_db, "M5", out) == out
+    assert out.read_bytes() == b"%PDF-1.4 stub"
+
+
+def test_failed_write_leaves_the_old_file(handmade_db, tmp_path, monkeypatch):
+    out = tmp_path / "m.pdf"
+    out.write_bytes(b"old")
+    with pytest.raises(LookupError, match="No mutual with id 'NOPE'"):
+        write_board_pack(handmade_db, "NOPE", out)
+
+    def broken(view, charts=None):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(boardpack, "board_pack_bytes", broken)
+    with pytest.raises(RuntimeError):
+        write_board_pack(handmade_db, "M1", out)
+    assert out.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["m.pdf"]
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mutuals", *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=300)
+
+
+def test_cli_writes_a_valid_pack(sample_db_path, sample_db, chosen, tmp_path):
+    mutual_id = chosen[0]
+    out = tmp_path / "pack.pdf"
+    started = time.perf_counter()
+    result = run_cli("boardpack", mutual_id, "--db", str(sample_db_path), "--out", str(out))
+    seconds = time.perf_counter() - started
+    assert result.returncode == 0, result.stderr
+    assert f"wrote {out}" in result.stderr
+    view = load_mutual(sample_db, mutual_id)
+    check_pack(Pack.read(out.read_bytes()), view)
+    assert seconds < 20, f"the whole command (start-up included) took {seconds:.1f} s"
+
+
+def test_as_of_date(sample_db, chosen):
+    view = load_mutual(sample_db, chosen[0], as_of=fmt.as_date("2024-03-31"))
+    pack = Pack.read(board_pack_bytes(view))
+    assert "Figures as of 31 Mar 2024" in pack.pages[0]
+    check_pack(pack, view)
+
+
+def test_cli_unknown_mutual(sample_db_path, tmp_path):
+    out = tmp_path / "pack.pdf"
+    result = run_cli("boardpack", "NO-SUCH-MUTUAL", "--db", str(sample_db_path), "--out", str(out))
+    assert result.returncode != 0
+    assert "No mutual with id 'NO-SUCH-MUTUAL'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Fonts
+
+def test_status_symbols_use_an_embedded_font_that_has_them():
+    fonts = boardpack.fonts()
+    assert not fonts.missing, f"{fonts.source} lacks {sorted(fonts.missing)}"
+
+
+def test_missing_glyphs_fall_back_to_words():
+    f = boardpack.Fonts("Helvetica", "Helvetica-Bold", "Helvetica-Oblique", "test", frozenset("✓✖−≥£"))
+    assert f.text("✓ Green") == "Green"
+    assert f.text("✖ Red") == "Red"
+    assert f.text("−1.2 (green needs ≥ 3), £4k") == "-1.2 (green needs >= 3), GBP 4k"
