@@ -104,7 +104,8 @@ def portfolio(as_of: date, **filters: Any):
 def _mutual(path: str, version: int, mutual_id: str, as_of: date | None, scope: tuple[str, ...] | None):
     from mutuals.services.mutual import load_mutual
 
-    return load_mutual(_database(path, version), mutual_id, as_of, scope=list(scope) if scope else None)
+    # Through the query cache: the sector-wide queries (medians, bands) are shared by every mutual of a sector.
+    return load_mutual(CachedDatabase(path, version), mutual_id, as_of, scope=list(scope) if scope else None)
 
 
 def mutual(mutual_id: str, as_of: date | None = None, scope=None):
@@ -158,15 +159,16 @@ def _portfolio_charts(path: str, version: int, as_of: date, filters: tuple[tuple
     expiring = charts.expiry_frame(view.contracts, view.indicators, as_of)
     shown = charts.timeline_rows(expiring)
     scatter = charts.dependency_frame(view.indicators)
+    # Specs skip Altair's schema check here (tests/test_portfolio_charts.py validates every builder).
     return PortfolioCharts(
-        matrix=charts.status_matrix(charts.matrix_frame(rows)).to_dict(),
+        matrix=charts.status_matrix(charts.matrix_frame(rows)).to_dict(validate=False),
         matrix_caption=charts.matrix_caption(view.indicators, shown=len(rows)),
         matrix_names=dict(zip(rows["mutual_id"], rows["name"])),
         matrix_rows=rows,
-        expiry=charts.expiry_timeline(shown, as_of).to_dict() if len(shown) else None,
+        expiry=charts.expiry_timeline(shown, as_of).to_dict(validate=False) if len(shown) else None,
         expiry_caption=charts.expiry_caption(expiring, shown["mutual_id"].nunique()),
         expiry_table=expiring.drop(columns=["value_text", "dependency_text", "months_text"]),
-        dependency=charts.dependency_scatter(scatter).to_dict() if len(scatter) else None,
+        dependency=charts.dependency_scatter(scatter).to_dict(validate=False) if len(scatter) else None,
         dependency_caption=charts.dependency_caption(scatter),
         warnings=view.top_warnings(WARNINGS_SHOWN),
     )
