@@ -14,13 +14,14 @@ from mutuals import formatting as fmt
 from mutuals.charts import mutual as charts
 from mutuals.rules import load_rules
 from mutuals.services.mutual import FACTORS, indicator_table
-from mutuals.ui import components, data, filters
+from mutuals.ui import components, data, filters, shell
 
 SECTIONS = ("overview", *FACTORS)
 SECTION_TITLES = {"overview": "Overview", "leadership": "Leadership", "engagement": "Engagement",
                   "relationship": "Relationship", "finance": "Finance"}
 PRESENT_SCALE = 1.4
 
+shell.ensure_shell()
 f = filters.current()
 state, params = st.session_state, st.query_params
 rules = load_rules()

@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from mutuals import formatting as fmt
-from mutuals.ui import components, data, filters
+from mutuals.ui import components, data, filters, shell
 
+shell.ensure_shell()
 f = filters.current()
 st.title(f"Portfolio · {f.commissioner_name}" if f.commissioner_name else "Portfolio")
 st.caption(f.describe())

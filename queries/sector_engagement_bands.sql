@@ -4,7 +4,8 @@
 WITH waves AS (
     SELECT e.mutual_id, e.survey_date,
            sum(e.respondents * (e.motivation + e.involvement + e.advocacy) / 3)
-               / NULLIF(sum(e.respondents), 0) AS score,
+               / NULLIF(sum(CASE WHEN e.motivation + e.involvement + e.advocacy IS NOT NULL
+                                 THEN e.respondents END), 0) AS score,
            sum(e.respondents) AS respondents
     FROM engagement e JOIN mutuals m USING (mutual_id)
     WHERE m.sector = $sector AND e.survey_date <= CAST($as_of AS DATE)

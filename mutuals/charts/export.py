@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import altair as alt
 import vl_convert as vlc
 
 
 Spec = dict
+
+# Status symbols (✓ ▲ ✖) need a font that has them: use DejaVu Sans where the system has it.
+FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu")]
+for _folder in FONT_DIRS:
+    if _folder.is_dir():
+        vlc.register_font_directory(str(_folder))
 
 
 def as_spec(chart: alt.TopLevelMixin | Spec) -> Spec:

@@ -29,6 +29,9 @@ from mutuals.rules import load_rules
 
 WIDTH = 700
 HEIGHT = 260
+# The width (700 px, or the page column on screen) includes the axes and legend; the height is the plot's own,
+# so a chart stretched to the page keeps its height (Streamlit would otherwise squeeze everything into it).
+AUTOSIZE = alt.AutoSizeParams(type="fit-x", contains="padding")
 BLUE, ORANGE, GREEN, PINK, SKY, VERMILION, YELLOW, BLACK = OKABE_ITO
 GREY = "#666666"
 YEAR_AXIS = alt.Axis(format="%Y", tickCount="year", labelOverlap=True)
@@ -96,9 +99,13 @@ def fy_label(year_end: Any) -> str:
 
 
 def _title(text: str, subtitle: str | list[str] | None = None) -> alt.TitleParams:
-    if subtitle:
-        return alt.TitleParams(text, subtitle=subtitle, subtitleColor="#444444", subtitleFontSize=12)
-    return alt.TitleParams(text)
+    return alt.TitleParams(text, subtitle=subtitle) if subtitle else alt.TitleParams(text)
+
+
+def _config(scale: float = 1.0) -> alt.Config:
+    """Chart-level config merged over the product theme: a readable subtitle (the theme leaves it at 10 px)."""
+    return alt.Config(title=alt.TitleConfig(subtitleFontSize=round(12 * scale), subtitleColor="#444444",
+                                            subtitlePadding=4))
 
 
 def no_data_chart(title: str, message: str, height: int = 90) -> alt.Chart:
@@ -106,7 +113,7 @@ def no_data_chart(title: str, message: str, height: int = 90) -> alt.Chart:
     frame = pd.DataFrame({"message": [message]})
     return (alt.Chart(frame).mark_text(fontSize=14, color=GREY)
             .encode(text=alt.Text("message:N"), x=alt.XValue(WIDTH / 2), y=alt.YValue(height / 2))
-            .properties(width=WIDTH, height=height, title=_title(title)))
+            .properties(width=WIDTH, height=height, title=_title(title), autosize=AUTOSIZE, config=_config()))
 
 
 def _date_domain(start: pd.Timestamp, end: pd.Timestamp, pad_left: float = 0.02,
@@ -142,15 +149,14 @@ def _threshold_rules(column: str, y_domain: list[float] | None = None, *, zero: 
         style = fmt.STATUS_STYLES[status]
         shown = f"{value:g}/5" if ind.format == "rating5" else fmt.format_value(value, ind.format)
         words.append(f"{style.word.lower()} {'≥' if ind.direction == 'higher' else '≤'} {shown}")
-        rows.append({"y": value, "colour": style.colour, "dash": [5, 4]})
+        rows.append({"y": value, "colour": style.colour})
+    layers = []
     if zero and y_domain and y_domain[0] < 0 < y_domain[1] and 0 not in [r["y"] for r in rows]:
-        rows.append({"y": 0.0, "colour": "#999999", "dash": [1, 0]})
-    if not rows:
-        return [], ""
-    layer = alt.Chart(pd.DataFrame(rows)).mark_rule(strokeWidth=1.3).encode(
-        y=alt.Y("y:Q"), stroke=alt.Stroke("colour:N", scale=None, legend=None),
-        strokeDash=alt.StrokeDash("dash", scale=None, legend=None))
-    return [layer], (f"dashed lines: {' and '.join(words)}" if words else "")
+        layers.append(alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="#999999").encode(y=alt.Y("y:Q")))
+    if rows:
+        layers.append(alt.Chart(pd.DataFrame(rows)).mark_rule(strokeWidth=1.3, strokeDash=[5, 4]).encode(
+            y=alt.Y("y:Q"), stroke=alt.Stroke("colour:N", scale=None, legend=None)))
+    return layers, (f"dashed lines: {' and '.join(words)}" if words else "")
 
 
 def _suppressed_layers(frame: pd.DataFrame, x: alt.X, height: int, min_respondents: int) -> list[alt.Chart]:
@@ -166,21 +172,24 @@ def _suppressed_layers(frame: pd.DataFrame, x: alt.X, height: int, min_responden
     tooltip = [alt.Tooltip("when:N", title="Survey"), alt.Tooltip("label:N", title="Score")]
     marker = alt.Chart(marks).mark_point(shape="triangle-up", filled=False, size=90, color=GREY, strokeWidth=1.5
                                          ).encode(x=x, y=alt.YValue(height - 6), tooltip=tooltip)
-    text = alt.Chart(marks).mark_text(angle=270, align="left", baseline="middle", color=GREY, fontSize=11
-                                      ).encode(x=x, y=alt.YValue(height - 16), text=alt.Text("label:N"), tooltip=tooltip)
+    text = alt.Chart(marks).mark_text(angle=270, align="left", baseline="middle", color=GREY, fontSize=11).encode(
+        x=x, y=alt.YValue(height - 16), text=alt.Text("label:N"), tooltip=tooltip)
     return [marker, text]
 
 
 def _finish(layers: list[alt.Chart], title: str, subtitle: str | list[str] | None = None,
             height: int = HEIGHT) -> alt.LayerChart:
     # One LayerChart construction (alt.layer(...).properties(...) would copy and re-validate it).
-    return alt.LayerChart(layer=list(layers), width=WIDTH, height=height, title=_title(title, subtitle))
+    return alt.LayerChart(layer=list(layers), width=WIDTH, height=height, title=_title(title, subtitle),
+                          autosize=AUTOSIZE, config=_config())
 
 
 def for_presentation(chart: alt.TopLevelMixin, scale: float = 1.4) -> alt.TopLevelMixin:
     """The chart with the theme's type enlarged by ``scale`` and a taller plot, for a projector."""
     scaled = chart.copy(deep=True)
-    scaled.config = alt.Config.from_dict(theme_config(scale)["config"])
+    config = theme_config(scale)["config"]
+    config["title"] = {**config["title"], **_config(scale).title.to_dict()}
+    scaled.config = alt.Config.from_dict(config)
     height = getattr(scaled, "height", alt.Undefined)
     if isinstance(height, (int, float)):
         scaled.height = int(height * min(scale, 1.3))
@@ -328,10 +337,11 @@ def sessions_chart(sessions: pd.DataFrame, as_of: date) -> alt.TopLevelMixin:
     title = "Leadership strategy sessions"
     if sessions.empty:
         return no_data_chart(title, "No leadership strategy session on record")
-    points = sessions.assign(kind_label=sessions["kind"].map(_kind_word),
-                             when=sessions["session_date"].map(fmt.day),
-                             gap_text=sessions["months_since_previous"].map(
-                                 lambda m: "first on record" if fmt.is_missing(m) else f"{fmt.month_count(m)} after the previous"))
+    def gap_text(months) -> str:
+        return "first on record" if fmt.is_missing(months) else f"{fmt.month_count(months)} after the previous"
+
+    points = sessions.assign(kind_label=sessions["kind"].map(_kind_word), when=sessions["session_date"].map(fmt.day),
+                             gap_text=sessions["months_since_previous"].map(gap_text))
     gaps = session_gaps(sessions, as_of)
     start, end = pd.Timestamp(points["session_date"].min()), pd.Timestamp(as_of)
     x_scale = alt.Scale(domain=_date_domain(start, end))
@@ -472,7 +482,8 @@ def engagement_journey_chart(waves: pd.DataFrame, sector: pd.DataFrame, profile:
                                                 point=alt.OverlayMarkDef(color=GREY, size=18, clip=True)).encode(
             x=bx, y=alt.Y("median:Q", scale=y_scale), tooltip=tooltip))
     if not scored.empty:
-        pts = scored.assign(when=scored["survey_date"].map(fmt.day), score_text=scored["engagement_score"].map(fmt.score10),
+        pts = scored.assign(when=scored["survey_date"].map(fmt.day),
+                            score_text=scored["engagement_score"].map(fmt.score10),
                             phase_text=scored["phase"].map(fmt.PHASE_WORDS),
                             rate_text=scored["response_rate"].map(fmt.percent),
                             resp_text=scored["respondents"].map(fmt.count))
@@ -527,7 +538,8 @@ def engagement_journey_caption(waves: pd.DataFrame, sector: pd.DataFrame, min_re
     supp = (f" {n_supp} of {len(waves)} wave(s) had fewer than {min_respondents} respondents and are shown as "
             f"suppressed (n < {min_respondents})." if n_supp else "")
     if scored.empty:
-        return f"Every survey wave ({len(waves)}) had fewer than {min_respondents} respondents, so no score can be shown.{supp}"
+        return (f"No engagement score can be shown: all {len(waves)} survey wave(s) had fewer than {min_respondents} "
+                f"respondents, so they appear as suppressed (n < {min_respondents}).")
     peak, latest = _peak(scored), scored.iloc[-1]
     text = (f"Engagement peaked at {fmt.score10(peak['engagement_score'])} "
             f"({fmt.PHASE_WORDS.get(peak['phase'], peak['phase'])} phase, {fmt.day(peak['survey_date'])})")
@@ -538,7 +550,8 @@ def engagement_journey_caption(waves: pd.DataFrame, sector: pd.DataFrame, min_re
         text += (f" and is now {fmt.score10(latest['engagement_score'])} ({fmt.day(latest['survey_date'])}), "
                  f"{abs(drop):.1f} points {'lower' if drop < 0 else 'higher'}.")
     if not sector.empty:
-        s = sector.sort_values("survey_year").iloc[-1]
+        same_year = sector[sector["survey_year"] == pd.Timestamp(latest["survey_date"]).year]
+        s = (same_year if len(same_year) else sector.sort_values("survey_year")).iloc[-1]
         text += (f" The sector median in {int(s['survey_year'])} was {fmt.score10(s['median'])} "
                  f"({int(s['waves'])} wave(s)).")
     return text + supp
@@ -622,7 +635,7 @@ def response_rate_chart(waves: pd.DataFrame, min_respondents: int = 11) -> alt.T
     frame = frame.assign(
         wave=_wave_label(frame["survey_date"]), rate_text=frame["response_rate"].map(fmt.percent),
         score_text=np.where(frame["engagement_score"].isna(), f"suppressed (n < {min_respondents})", "reported"),
-        label=[f"{r} · suppressed" if s else r for r, s in zip(frame["response_rate"].map(fmt.percent),
+        label=[f"{r} · score suppressed" if s else r for r, s in zip(frame["response_rate"].map(fmt.percent),
                                                                   frame["engagement_score"].isna())],
         kind=np.where(frame["engagement_score"].isna(), "Score suppressed", "Score reported"),
     )
@@ -738,14 +751,15 @@ def contract_gantt(contracts: pd.DataFrame, as_of: date, parent_commissioner_id:
     last = max(pd.Timestamp(frame["label_at"].max()), pd.Timestamp(as_of), start + pd.Timedelta(days=365))
     # Room on the right of each bar for its label (about 5.8 px a character at 12 px type).
     origin = start - (last - start) * 0.02
-    needed = [(pd.Timestamp(at) - origin) / (1 - min(0.6, (5.8 * len(text) + 12) / WIDTH))
+    plot_width = WIDTH - min(260, 6.2 * frame["row"].str.len().max()) - 24  # less the y-axis labels
+    needed = [(pd.Timestamp(at) - origin) / (1 - min(0.6, (5.8 * len(text) + 12) / plot_width))
               for at, text in zip(frame["label_at"], frame["label"])]
     end = max(needed + [(last - origin) * 1.03])
     x_scale = alt.Scale(domain=[_iso(origin), _iso(origin + end)])
     commissioners = list(dict.fromkeys(frame.sort_values("commissioner", key=lambda s: ~s.str.endswith("(parent)"))
                                        ["commissioner"]))
-    colour = alt.Color("commissioner:N", title="Commissioner", sort=commissioners,
-                       scale=alt.Scale(domain=commissioners, range=[OKABE_ITO[i % 7] for i in range(len(commissioners))]),
+    palette = alt.Scale(domain=commissioners, range=[OKABE_ITO[i % 7] for i in range(len(commissioners))])
+    colour = alt.Color("commissioner:N", title="Commissioner", sort=commissioners, scale=palette,
                        legend=alt.Legend(columns=2, labelLimit=260))
     y = alt.Y("row:N", sort=rows, title=None, axis=alt.Axis(labelLimit=260))
     tooltip = [alt.Tooltip("title:N", title="Contract"), alt.Tooltip("commissioner:N", title="Commissioner"),
@@ -761,9 +775,7 @@ def contract_gantt(contracts: pd.DataFrame, as_of: date, parent_commissioner_id:
         layers.append(alt.Chart(ext).mark_bar(height=14, fillOpacity=0.22, strokeDash=[4, 2], strokeWidth=1.3,
                                               cornerRadius=2).encode(
             x=alt.X("end_date:T", scale=x_scale), x2=alt.X2("max_end_date:T"), y=y, color=colour,
-            stroke=alt.Stroke("commissioner:N", sort=commissioners, legend=None,
-                              scale=alt.Scale(domain=commissioners,
-                                              range=[OKABE_ITO[i % 7] for i in range(len(commissioners))])),
+            stroke=alt.Stroke("commissioner:N", sort=commissioners, legend=None, scale=palette),
             tooltip=tooltip))
     layers.append(alt.Chart(frame).mark_text(align="left", dx=5, color="#222222").encode(
         x=alt.X("label_at:T", scale=x_scale), y=y, text=alt.Text("label:N"), tooltip=tooltip))
@@ -816,7 +828,8 @@ def income_sources_chart(financials: pd.DataFrame) -> alt.TopLevelMixin:
     sources = [label for _, label, _ in INCOME_SOURCES]
     frame["stack"] = frame["source"].map({s: i for i, s in enumerate(sources)})
     x = alt.X("fy:N", sort=order, title="Financial year", axis=alt.Axis(labelAngle=-30 if len(order) > 8 else 0))
-    bars = alt.Chart(frame).mark_bar(stroke="white", strokeWidth=0.8).encode(
+    few = {"size": 70} if len(order) <= 4 else {}  # no wall-to-wall bars for a young mutual
+    bars = alt.Chart(frame).mark_bar(stroke="white", strokeWidth=0.8, **few).encode(
         x=x, y=alt.Y("amount:Q", title="Income", stack="zero", axis=alt.Axis(labelExpr=MONEY_AXIS)),
         color=alt.Color("source:N", title="Source", sort=sources,
                         scale=alt.Scale(domain=sources, range=[c for *_, c in INCOME_SOURCES])),
@@ -928,7 +941,8 @@ def finance_chart(financials: pd.DataFrame, sector: pd.DataFrame, metric: str) -
     series = ["This mutual", "Sector median"]
     base = alt.Chart(frame).encode(
         x=x, y=y,
-        color=alt.Color("series:N", title=None, sort=series, scale=alt.Scale(domain=series, range=[BLUE, GREY])),
+        color=alt.Color("series:N", title=None, sort=series, scale=alt.Scale(domain=series, range=[BLUE, GREY]),
+                        legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=2.5, symbolSize=300)),
         tooltip=[alt.Tooltip("fy:N", title="Year"), alt.Tooltip("series:N", title="Series"),
                  alt.Tooltip("value_text:N", title=label)])
     lines = base.mark_line(strokeWidth=2.2, point=alt.OverlayMarkDef(filled=True, size=50)).encode(

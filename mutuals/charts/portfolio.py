@@ -38,7 +38,7 @@ def matrix_frame(rows: pd.DataFrame, rules: Rules | None = None) -> pd.DataFrame
     out = []
     for r in rows.to_dict("records"):
         style = fmt.OVERALL_STYLES[r["overall_status"]]
-        out.append({"mutual_id": r["mutual_id"], "mutual": r["name"], "factor_short": "Overall",
+        out.append({"mutual_id": r["mutual_id"], "mutual": r["name"], "factor_short": " ",
                     "indicator": "Overall", "status": r["overall_status"], "label": style.label,
                     "symbol": style.symbol, "value": r.get("overall_reasons", "")})
         for ind in rules.indicators:
@@ -76,7 +76,7 @@ def status_matrix(long: pd.DataFrame, selectable: bool = True) -> alt.Chart:
             opacity=alt.condition(selection, alt.value(1.0), alt.value(0.45)))
     text = base.mark_text(fontSize=12, fontWeight="bold").encode(
         text="symbol:N",
-        color=alt.condition(alt.FieldOneOfPredicate("status", ["amber", "no_data", "watch"]),
+        color=alt.condition(alt.FieldOneOfPredicate("status", ["amber", "no_data", "watch", "concern"]),
                             alt.value("black"), alt.value("white")),
     )
     layered = alt.layer(cells, text).properties(height=height, width=alt.Step(30))

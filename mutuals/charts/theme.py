@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-FONT = "Source Sans Pro, Helvetica, Arial, sans-serif"
+FONT = "Source Sans Pro, Helvetica, Arial, DejaVu Sans, sans-serif"
 THEME_NAME = "mutuals"
 
 

@@ -75,11 +75,15 @@ def rate_all(frame: pd.DataFrame, rules: Rules | None = None) -> pd.DataFrame:
     return out
 
 
+def green_test(indicator: Indicator) -> str:
+    """The green threshold in the indicator's own unit: '≥ 95%', '≤ 6.0 months', '≥ −0.2'."""
+    sign = "≥" if indicator.direction == "higher" else "≤"
+    return f"{sign} {fmt.format_value(indicator.green, indicator.format)}"
+
+
 def describe(indicator: Indicator, value, status: str) -> str:
-    """'Reserves cover 0.6 months (red, green needs ≥ 3)'."""
-    shown = fmt.format_value(value, indicator.format)
-    green_test = indicator.threshold_text()[0]
-    return f"{indicator.label} {shown} ({status}, green needs {green_test})"
+    """'Reserves cover 0.6 months (red, green needs ≥ 3.0 months)'."""
+    return f"{indicator.label} {fmt.format_value(value, indicator.format)} ({status}, green needs {green_test(indicator)})"
 
 
 def overall(frame: pd.DataFrame, rules: Rules | None = None, *, reasons: bool = True) -> pd.DataFrame:

@@ -178,7 +178,7 @@ def commentary(view: MutualView) -> dict[str, list[str]]:
     # Finance
     fin = out["finance"]
     if has("reserves_months"):
-        fin.append(f"Reserves cover {float(r['reserves_months']):.1f} months of spending "
+        fin.append(f"Reserves cover {fmt.months(r['reserves_months'])} of spending "
                    f"(typical charities hold 2–4; under 3 is thin).")
     if has("surplus_margin"):
         margin = float(r["surplus_margin"])

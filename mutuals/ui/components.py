@@ -97,7 +97,7 @@ def indicator_card(row: dict) -> str:
         f'border-radius:0.5rem;padding:0.5rem 0.7rem;margin-bottom:0.6rem;min-height:8.2rem">'
         f'<div class="indicator-label" style="font-size:0.85rem;color:#333;font-weight:600">'
         f"{html.escape(str(row['label']))}</div>"
-        f'<div class="indicator-value" style="font-size:1.55rem;font-weight:700;line-height:1.3">'
+        f'<div class="indicator-value" style="font-size:1.3rem;font-weight:700;line-height:1.3">'
         f"{html.escape(str(row['value_text']))}</div>"
         f"<div>{badge_html(style, '0.8rem')}</div>"
         f'<div style="font-size:0.78rem;color:#444;margin-top:0.3rem">'
@@ -108,8 +108,9 @@ def indicator_card(row: dict) -> str:
 def facts_html(facts: list[tuple[str, str]]) -> str:
     """A grid of small labelled facts (label above value)."""
     cells = "".join(
-        f'<div><div style="font-size:0.75rem;color:#555;text-transform:uppercase;letter-spacing:0.03em">'
-        f'{html.escape(label)}</div><div style="font-size:1rem;font-weight:600">{html.escape(value)}</div></div>'
+        f'<div><div class="fact-label" style="font-size:0.75rem;color:#555;text-transform:uppercase;'
+        f'letter-spacing:0.03em">{html.escape(label)}</div>'
+        f'<div class="fact-value" style="font-size:1rem;font-weight:600">{html.escape(value)}</div></div>'
         for label, value in facts
     )
     return ('<div class="mutual-facts" style="display:grid;grid-template-columns:repeat(auto-fill,minmax(13rem,1fr));'
@@ -127,6 +128,8 @@ def presentation_css(scale: float = 1.35) -> str:
 [data-testid="stMain"] h1 {{ font-size: {2.6 * scale:.2f}rem !important; }}
 [data-testid="stMain"] h2 {{ font-size: {1.9 * scale:.2f}rem !important; }}
 [data-testid="stMain"] h3 {{ font-size: {1.5 * scale:.2f}rem !important; }}
-.indicator-card .indicator-value {{ font-size: {1.55 * scale:.2f}rem !important; }}
+.indicator-card .indicator-value {{ font-size: {1.3 * scale:.2f}rem !important; }}
 .indicator-card .indicator-label {{ font-size: {0.85 * scale:.2f}rem !important; }}
+.mutual-facts .fact-label {{ font-size: {0.75 * scale:.2f}rem !important; }}
+.mutual-facts .fact-value {{ font-size: {scale:.2f}rem !important; }}
 </style>"""
