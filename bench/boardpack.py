@@ -69,6 +69,7 @@ def pick_ids(db) -> list[str]:
 
 
 def time_in_process(db, ids: list[str], runs: int) -> None:
+    from mutuals.charts.theme import FONT
     from mutuals.reports.boardpack import chart_fonts, fonts, write_board_pack
     from mutuals.services.mutual import load_mutual
 
@@ -76,7 +77,7 @@ def time_in_process(db, ids: list[str], runs: int) -> None:
     started = time.perf_counter()
     write_board_pack(db, ids[0], PACKS / "warm-up.pdf")  # imports, fonts, vl-convert start-up
     print(f"first pack in this process (start-up included): {time.perf_counter() - started:.2f} s")
-    print(f"fonts: text {fonts().source}; charts {chart_fonts().source}")
+    print(f"fonts: text {fonts().source}; charts {chart_fonts(FONT).source}")
     walls, cpus = [], []
     print(f"{'mutual':8} {'status':13} {'wall s':>7} {'cpu s':>6} {'pages':>5} {'KB':>6}")
     for mutual_id in ids:

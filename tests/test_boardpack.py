@@ -8,10 +8,8 @@ to draw. Packs for all 130 sample mutuals take a few minutes, so that sweep live
 from __future__ import annotations
 
 import re
-import statistics
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -178,14 +176,11 @@ def test_sample_packs_for_every_stage_and_status(sample_db, chosen):
     """
     from mutuals.charts.mutual import mutual_charts
 
-    failures, cpu, wall, views = [], [], [], []
+    failures, views = [], []
     for mutual_id in chosen:
-        started_cpu, started_wall = time.process_time(), time.perf_counter()
         view = load_mutual(sample_db, mutual_id)
         charts = mutual_charts(view)
         pdf = board_pack_bytes(view, charts)
-        cpu.append(time.process_time() - started_cpu)
-        wall.append(time.perf_counter() - started_wall)
         views.append(view)
         try:
             pack = Pack.read(pdf)
@@ -196,10 +191,7 @@ def test_sample_packs_for_every_stage_and_status(sample_db, chosen):
     assert not failures, "\n".join(failures)
     assert {v.stage for v in views} == {"trading", "pre_spin_out", "ceased"}
     assert {v.overall_status for v in views} == set(fmt.OVERALL_STYLES)
-    # Under 5 s a pack. Process CPU time (charts convert in this process), so that other work on a
-    # shared machine does not fail the test; wall time gets a loose bound.
-    assert statistics.median(cpu) < 5, cpu
-    assert max(wall) < 20, wall
+    # Timing is measured by bench/boardpack.py, not asserted here.
 
 
 # ---------------------------------------------------------------------------------------------
@@ -310,14 +302,11 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 def test_cli_writes_a_valid_pack(sample_db_path, sample_db, chosen, tmp_path):
     mutual_id = chosen[0]
     out = tmp_path / "pack.pdf"
-    started = time.perf_counter()
     result = run_cli("boardpack", mutual_id, "--db", str(sample_db_path), "--out", str(out))
-    seconds = time.perf_counter() - started
     assert result.returncode == 0, result.stderr
     assert f"wrote {out}" in result.stderr
     view = load_mutual(sample_db, mutual_id)
     check_pack(Pack.read(out.read_bytes()), view)
-    assert seconds < 20, f"the whole command (start-up included) took {seconds:.1f} s"
 
 
 def test_as_of_date(sample_db, chosen):

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any, Iterable
 from xml.sax.saxutils import escape
 
-import altair as alt
 import pandas as pd
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
@@ -123,6 +122,9 @@ def _font_dirs() -> list[Path]:
     return dirs
 
 
+_REGISTERED: dict[str, str] = {}  # regular font file -> the prefix it is registered under
+
+
 def _register(prefix: str, folder: Path | None, files: dict[str, str]) -> bool:
     """Register ``prefix``-regular/-bold/-italic/-bolditalic (missing styles borrow regular or bold)."""
     paths = {k: (folder / f if folder else Path(f)) for k, f in files.items()}
@@ -137,6 +139,7 @@ def _register(prefix: str, folder: Path | None, files: dict[str, str]) -> bool:
         return False
     pdfmetrics.registerFontFamily(prefix, normal=f"{prefix}-regular", bold=f"{prefix}-bold",
                                   italic=f"{prefix}-italic", boldItalic=f"{prefix}-bolditalic")
+    _REGISTERED.setdefault(str(paths["regular"].resolve()), prefix)
     return True
 
 
@@ -164,26 +167,30 @@ def _fonts(prefix: str, source: str, needed: set[str]) -> Fonts:
     return Fonts(f"{prefix}-regular", f"{prefix}-bold", f"{prefix}-italic", source, missing)
 
 
-# Chart text must be set in the font vl-convert measured it with, or labels collide or float.
-# The theme asks for "Source Sans Pro, Helvetica, Arial, sans-serif"; vl-convert takes the first
-# installed, which on Debian is Liberation Sans (metric-compatible with Arial and Helvetica).
-CHART_FAMILIES = ("Source Sans Pro", "Helvetica", "Arial")
-METRIC_TWINS = {"helvetica": {"liberation sans", "arimo", "nimbus sans", "nimbus sans l", "tex gyre heros"},
-                "arial": {"liberation sans", "arimo"}}
-LIBERATION_DIRS = (Path("/usr/share/fonts/truetype/liberation"), Path("/usr/share/fonts/truetype/liberation2"),
-                   Path("/usr/share/fonts/liberation-sans"), Path("/usr/share/fonts/liberation"))
-LIBERATION_FILES = {"regular": "LiberationSans-Regular.ttf", "bold": "LiberationSans-Bold.ttf",
-                    "italic": "LiberationSans-Italic.ttf", "bolditalic": "LiberationSans-BoldItalic.ttf"}
+# Chart text must be set in the font vl-convert measured it with, or labels collide or float. Which
+# font that is depends on the chart's font-family list and on what is installed (and registered
+# with vl-convert), so ask vl-convert: measure a probe string in that family and pick the
+# installed font whose metrics match.
+GENERIC_FAMILIES = {"sans-serif": "DejaVu Sans", "serif": "DejaVu Serif", "monospace": "DejaVu Sans Mono"}
+PROBE_TEXT = "Hamburgevons 0123456789"
+PROBE_SIZE = 100
+FALLBACK_CHART_FONTS = (("Liberation Sans", (Path("/usr/share/fonts/truetype/liberation"),
+                                             ("LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf",
+                                              "LiberationSans-Italic.ttf", "LiberationSans-BoldItalic.ttf"))),
+                        ("DejaVu Sans", (Path("/usr/share/fonts/truetype/dejavu"),
+                                         ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf",
+                                          "DejaVuSans-BoldOblique.ttf"))))
 
 
 @dataclass(frozen=True)
 class ChartFonts:
+    family: str                     # the name chart text is given for svglib
     regular: str
     bold: str
     italic: str
     bolditalic: str
-    covers: frozenset[int] | None   # code points the font can draw (None: the pack font itself)
-    source: str
+    covers: frozenset[int] | None = field(repr=False)  # code points it can draw (None: the pack font)
+    source: str = ""
 
 
 def _fc_match(pattern: str) -> tuple[str, str] | None:
@@ -196,38 +203,87 @@ def _fc_match(pattern: str) -> tuple[str, str] | None:
     except (OSError, subprocess.SubprocessError):
         return None
     family, _, file = out.partition("\t")
-    return (family, file) if file else None
+    return (family, file) if file.lower().endswith((".ttf", ".otf")) else None
 
 
-def _chart_font_candidates() -> Iterable[tuple[str, dict[str, str]]]:
-    for family in CHART_FAMILIES:
-        found = _fc_match(family)
-        if not found or not (found[0].lower() == family.lower()
-                             or found[0].lower() in METRIC_TWINS.get(family.lower(), ())):
+def _css_families(css: str) -> list[str]:
+    return [name.strip().strip("'\"") for name in css.split(",") if name.strip().strip("'\"")]
+
+
+def _font_candidates(css: str) -> list[tuple[str, dict[str, str]]]:
+    """Installed fonts the CSS family list could mean: each name as fontconfig resolves it, then defaults."""
+    out: list[tuple[str, dict[str, str]]] = []
+    seen: set[str] = set()
+    for name in _css_families(css) + [GENERIC_FAMILIES["sans-serif"]]:
+        found = _fc_match(GENERIC_FAMILIES.get(name, name))
+        if not found or found[1] in seen:
             continue
+        seen.add(found[1])
         files = {"regular": found[1]}
         for kind, style in (("bold", "bold"), ("italic", "italic"), ("bolditalic", "bold:italic")):
             styled = _fc_match(f"{found[0]}:{style}")
             if styled and styled[0] == found[0]:
                 files[kind] = styled[1]
-        files.setdefault("bold", found[1])
-        yield found[0], files
-    for folder in LIBERATION_DIRS:
-        yield "Liberation Sans", {k: str(folder / f) for k, f in LIBERATION_FILES.items()}
+        out.append((found[0], files))
+    for family, (folder, names) in FALLBACK_CHART_FONTS:
+        paths = dict(zip(("regular", "bold", "italic", "bolditalic"), (str(folder / n) for n in names)))
+        if paths["regular"] not in seen and Path(paths["regular"]).is_file():
+            seen.add(paths["regular"])
+            out.append((family, paths))
+    return out
 
 
-@lru_cache(maxsize=1)
-def chart_fonts() -> ChartFonts:
-    """Register the charts' font once; fall back to the pack font (then layouts may drift a little)."""
-    for family, files in _chart_font_candidates():
-        if _register("PackChart", None, files):
-            face = pdfmetrics.getFont("PackChart-regular").face
-            return ChartFonts("PackChart-regular", "PackChart-bold", "PackChart-italic", "PackChart-bolditalic",
-                              frozenset(face.charToGlyph), f"{family} ({files['regular']})")
-    f = fonts()
-    log.warning("board pack: no Arial-compatible font for charts (apt-get install fonts-liberation); "
-                "chart text uses %s", f.regular)
-    return ChartFonts(f.regular, f.bold, f.italic, f.bold, None, f.source)
+def _measured_width(css: str) -> float | None:
+    """The probe string's width at 100 px as vl-convert lays it out in ``css``, or None."""
+    try:
+        import vl_convert as vlc
+
+        from mutuals.charts.export import _vl_version  # importing export registers its font folders
+        spec = {"data": {"values": [{"t": PROBE_TEXT}]}, "width": 1, "height": 1, "padding": 0,
+                "autosize": {"type": "pad"}, "config": {"view": {"stroke": None}},
+                "mark": {"type": "text", "font": css, "fontSize": PROBE_SIZE, "align": "left", "baseline": "top",
+                         "x": 0, "y": 0},
+                "encoding": {"text": {"field": "t"}}}
+        return float(vlc.vegalite_to_scenegraph(spec, vl_version=_vl_version())["width"])
+    except Exception:  # an older vl-convert without scenegraphs: fall back to the first candidate
+        log.debug("board pack: could not measure chart text with vl-convert", exc_info=True)
+        return None
+
+
+_chart_font_lock = threading.Lock()
+
+
+@lru_cache(maxsize=16)
+def chart_fonts(css: str) -> ChartFonts:
+    """The font to set chart text of CSS family ``css`` in: the installed font whose width for a probe
+    string matches vl-convert's layout (within 2%), else the first candidate, else the pack font."""
+    with _chart_font_lock:
+        target = _measured_width(css)
+        best: tuple[float, str, dict[str, str]] | None = None
+        for family, files in _font_candidates(css):
+            known = _REGISTERED.get(str(Path(files["regular"]).resolve()))
+            try:
+                font = pdfmetrics.getFont(f"{known}-regular") if known else TTFont("probe", files["regular"])
+                width = font.stringWidth(PROBE_TEXT, PROBE_SIZE)
+            except (TTFError, OSError):
+                continue
+            error = abs(width - target) / target if target else 0.0
+            if best is None or error < best[0]:
+                best = (error, family, files)
+            if target is None or error <= 0.005:
+                break
+        if best is not None and best[0] <= 0.02:
+            _, family, files = best
+            known = _REGISTERED.get(str(Path(files["regular"]).resolve()))
+            prefix = known or "PackChart-" + re.sub(r"\W", "", family)
+            if known or _register(prefix, None, {"bold": files["regular"], **files}):
+                face = pdfmetrics.getFont(f"{prefix}-regular").face
+                return ChartFonts(prefix, f"{prefix}-regular", f"{prefix}-bold", f"{prefix}-italic",
+                                  f"{prefix}-bolditalic", frozenset(face.charToGlyph),
+                                  f"{family} ({files['regular']})")
+        f = fonts()
+        log.warning("board pack: no installed font matches vl-convert's chart text in %r; using %s", css, f.regular)
+        return ChartFonts("PackChartFallback", f.regular, f.bold, f.italic, f.bold, None, f.source)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -393,22 +449,27 @@ class RenderedChart:
     titled: bool = False  # the chart draws its own title
 
 
-_FONT_FAMILY_CSS = re.compile(r"font-family:[^;\"]*")
-SVG_FAMILY = "PackChartSans"
-
-
+_FONT_FAMILY_CSS = re.compile(r"font-family:\s*([^;\"]*)")
 SVG_SYMBOL_FAMILY = "PackChartSymbols"
+_font_map_lock = threading.Lock()
 
 
 @lru_cache(maxsize=1)
 def _svg_font_map():
-    """A private svglib font map: chart text in the charts' font, or the pack font for symbols it lacks."""
+    """A private svglib font map (no fc-match guessing); chart fonts are added as they are met."""
     from svglib.fonts import FontMap
-    f, c = fonts(), chart_fonts()
+    f = fonts()
     font_map = FontMap()
-    for family, (regular, bold, italic, bolditalic) in (
-            (SVG_FAMILY, (c.regular, c.bold, c.italic, c.bolditalic)),
-            (SVG_SYMBOL_FAMILY, (f.regular, f.bold, f.italic, f.bold))):
+    _map_family(font_map, SVG_SYMBOL_FAMILY, (f.regular, f.bold, f.italic, f.bold))
+    return font_map
+
+
+def _map_family(font_map, family: str, names: tuple[str, str, str, str]) -> None:
+    """Map every weight and style of ``family`` to registered fonts (regular, bold, italic, bold italic)."""
+    if family.lower() in font_map._family_index:
+        return
+    regular, bold, italic, bolditalic = names
+    with _font_map_lock:
         for weight in ("normal", "bold", "bolder", "lighter", *(str(w) for w in range(100, 1000, 100))):
             heavy = weight in ("bold", "bolder") or (weight.isdigit() and int(weight) >= 600)
             for style in ("normal", "italic", "oblique"):
@@ -418,7 +479,12 @@ def _svg_font_map():
                     "svg_family": family, "svg_weight": weight, "svg_style": style, "rlgFont": name,
                     "exact": True}
         font_map._family_index[family.lower()] = family
-    return font_map
+
+
+def _chart_family(css: str) -> ChartFonts:
+    c = chart_fonts(css)
+    _map_family(_svg_font_map(), c.family, (c.regular, c.bold, c.italic, c.bolditalic))
+    return c
 
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -427,12 +493,32 @@ SVG_INERT_ATTRS = ("class", "role", "aria-roledescription", "aria-label", "aria-
                    "pointer-events")
 
 
+def _number(value: str | None) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except ValueError:
+        return None
+
+
+def _flatten_text_opacity(el) -> None:
+    """svglib drops a text's fill-opacity: mix a translucent text colour with the white page instead."""
+    alpha = _number(el.attrib.get("fill-opacity"))
+    fill = el.attrib.get("fill", "")
+    if alpha is None or alpha >= 1 or not re.fullmatch(r"#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}", fill):
+        return
+    c = colors.HexColor(fill if len(fill) == 7 else "#" + "".join(ch * 2 for ch in fill[1:]))
+    mixed = [round(255 * (alpha * v + 1 - alpha)) for v in (c.red, c.green, c.blue)]
+    el.attrib["fill"] = "#" + "".join(f"{v:02x}" for v in mixed)
+    del el.attrib["fill-opacity"]
+
+
 def _prepare_svg(root) -> None:
     """Make a Vega SVG tree render faithfully (and quickly) through svglib, in place.
 
-    * svglib ignores the ``opacity`` attribute (Vega uses it for translucent bands and invisible
-      anchor marks), so fold it into ``fill-opacity`` and ``stroke-opacity``, which it honours
-      and which children inherit.
+    * svglib ignores the ``opacity`` attribute, which Vega uses for translucent bands, for
+      invisible anchor marks and to hide axis labels that would overlap. Drop what is fully
+      transparent; fold the rest into ``fill-opacity`` and ``stroke-opacity``, which svglib honours
+      for shapes (and children inherit); for text, mix the colour with the white page.
     * Set text in the font vl-convert laid it out with (see :func:`chart_fonts`); a string with a
       character that font lacks (✓, ✖ …) goes in the pack font instead.
     * Drop what draws nothing: accessibility attributes, empty background paths, and the bare
@@ -440,36 +526,41 @@ def _prepare_svg(root) -> None:
       every shape, so a shallower tree converts faster; the picture is unchanged.
     """
     f = fonts()
-    covers = chart_fonts().covers
+    hidden = []
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue
         for attr in SVG_INERT_ATTRS:
             el.attrib.pop(attr, None)
-        opacity = el.attrib.pop("opacity", None)
-        if opacity is not None:
-            try:
-                o = float(opacity)
-            except ValueError:
-                o = 1.0
-            if o < 1:
-                for attr in ("fill-opacity", "stroke-opacity"):
-                    try:
-                        own = float(el.attrib.get(attr, "1"))
-                    except ValueError:
-                        own = 1.0
-                    el.attrib[attr] = f"{own * o:g}"
-        family = SVG_FAMILY
-        text = "".join(el.itertext()) if el.tag.endswith(("text", "tspan")) else ""
-        if text and covers is not None and any(ord(ch) not in covers for ch in text):
+        opacity = _number(el.attrib.pop("opacity", None))
+        if opacity is not None and opacity < 1:
+            if opacity <= 0:  # e.g. axis labels Vega hid to avoid overlaps, invisible anchor marks
+                hidden.append(el)
+                continue
+            for attr in ("fill-opacity", "stroke-opacity"):
+                el.attrib[attr] = f"{(_number(el.attrib.get(attr)) or 1.0) * opacity:g}"
+        style = el.attrib.get("style") or ""
+        css_in_style = _FONT_FAMILY_CSS.search(style)
+        is_text = el.tag.endswith("text")
+        css = el.attrib.get("font-family") or (css_in_style.group(1) if css_in_style else None)
+        if css is None and not is_text:
+            continue  # e.g. a <tspan>: it inherits its <text>'s font
+        chart = _chart_family(css or "sans-serif")  # Vega measures unstyled text in sans-serif
+        family = chart.family
+        text = "".join(el.itertext()) if is_text else ""
+        if text and chart.covers is not None and any(ord(ch) not in chart.covers for ch in text):
             family = SVG_SYMBOL_FAMILY  # e.g. ✓ or ✖: the whole string in the pack font
-        if "font-family" in el.attrib:
-            el.attrib["font-family"] = family
-        style = el.attrib.get("style")
-        if style and "font-family" in style:
+        if css_in_style:
             el.attrib["style"] = _FONT_FAMILY_CSS.sub(f"font-family:{family}", style)
+        else:
+            el.attrib["font-family"] = family
         if f.missing and el.text:
             el.text = f.text(el.text)
+        if is_text:
+            _flatten_text_opacity(el)
+    for el in hidden:
+        if el.getparent() is not None:
+            el.getparent().remove(el)
     for path in list(root.iter(f"{SVG_NS}path")):
         if path.get("d") in ("M0,0h0v0h0Z", "") and path.getparent() is not None:
             path.getparent().remove(path)
@@ -509,9 +600,12 @@ def svg_to_drawing(svg: str) -> Drawing:
 def _render_one(spec) -> RenderedChart:
     from mutuals.charts.export import to_svg
     try:
-        drawing = svg_to_drawing(to_svg(spec.chart))
-        title = getattr(spec.chart, "title", alt.Undefined)
-        titled = title is not alt.Undefined and bool(title)
+        # The spec without Altair's schema check (a fifth of the conversion time): these are the
+        # mutual page's charts, which are validated there and in tests/test_mutual_charts.py.
+        chart = spec.chart.to_dict(validate=False) if hasattr(spec.chart, "to_dict") else spec.chart
+        drawing = svg_to_drawing(to_svg(chart))
+        title = chart.get("title") if isinstance(chart, dict) else None  # the chart draws its own title
+        titled = bool(title)
         return RenderedChart(spec.key, spec.title, spec.caption, drawing, titled=titled)
     except Exception as exc:  # one broken chart must not lose the whole pack; it is logged and shown
         log.exception("board pack: chart %s could not be drawn", getattr(spec, "key", "?"))

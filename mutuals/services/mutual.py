@@ -109,7 +109,7 @@ def indicator_table(view: MutualView) -> pd.DataFrame:
 
 def commentary(view: MutualView) -> dict[str, list[str]]:
     """Two or three plain-language sentences per factor, generated from the data."""
-    r, rules = view.indicators, load_rules()
+    r = view.indicators
     out: dict[str, list[str]] = {f: [] for f in FACTORS}
     if not r:
         for f in FACTORS:
