@@ -85,7 +85,9 @@ def is_synthetic() -> bool:
     return dataset_info().get("synthetic", "").lower() == "true"
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+# Portfolio views and their chart specs are large and never mutated by the pages, so they are shared
+# resources (no pickling per rerun) rather than copied cache_data results.
+@st.cache_resource(show_spinner=False, max_entries=32)
 def _portfolio(path: str, version: int, as_of: date, filters: tuple[tuple[str, Any], ...]):
     from mutuals.services.portfolio import build_portfolio
 
@@ -150,7 +152,7 @@ class PortfolioCharts:
 WARNINGS_SHOWN = 25
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=32)
 def _portfolio_charts(path: str, version: int, as_of: date, filters: tuple[tuple[str, Any], ...]) -> PortfolioCharts:
     from mutuals.charts import portfolio as charts
 
