@@ -76,9 +76,8 @@ st.subheader("Early warnings")
 if bundle.warnings.empty:
     st.success("No early warnings: no trading mutual has a red indicator.", icon=":material/check_circle:")
 else:
-    for w in bundle.warnings.to_dict("records"):
-        st.markdown(f"{components.overall_badge(w['overall_status'], '0.75rem')} **{w['name']}**: {w['warning']}",
-                    unsafe_allow_html=True)
+    st.markdown("  \n".join(f"{components.overall_badge(w['overall_status'], '0.75rem')} **{w['name']}**: "
+                            f"{w['warning']}" for w in bundle.warnings.to_dict("records")), unsafe_allow_html=True)
     if view.warning_count > len(bundle.warnings):
         st.caption(f"Showing the {len(bundle.warnings)} most severe of {view.warning_count:,} warnings; "
                    "download all below.")
