@@ -201,7 +201,7 @@ def _direct(data_dir: Path, db_path: Path, runs: int) -> dict[str, list[float]]:
 
             def matrix():
                 rows = view.with_reasons(charts.matrix_rows(view.indicators))
-                return to_spec(charts.status_matrix(charts.matrix_frame(rows)))
+                return charts.status_matrix_html(rows)
 
             def others():
                 expiring = charts.timeline_rows(charts.expiry_frame(view.contracts, view.indicators, as_of))
@@ -212,7 +212,7 @@ def _direct(data_dir: Path, db_path: Path, runs: int) -> dict[str, list[float]]:
                 if not scatter.empty:
                     to_spec(charts.dependency_scatter(scatter))
 
-            timed("status matrix (frame + Vega-Lite spec)", matrix)
+            timed("status matrix (HTML table)", matrix)
             timed("expiry + dependency charts, top warnings", others)
         finally:
             db.close()

@@ -33,20 +33,17 @@ for column, h in zip(st.columns(len(statuses)), statuses):
 
 # Status matrix
 st.subheader("Status matrix")
-bundle = data.portfolio_charts(f.as_of, **f.query_kwargs())
+bundle = data.portfolio_charts(f.as_of, link_query=f.url_query(), **f.query_kwargs())
 has_mutual_page = any(path.endswith("mutual.py") for path in st.session_state.get("_page_files", []))
-event = components.chart(bundle.matrix, bundle.matrix_caption, "matrix", exports=False,
-                         on_select="rerun", selection_mode="pick")
+st.html(bundle.matrix_html)
+st.caption(bundle.matrix_caption)
 components.csv_download(lambda: view.with_reasons(), "indicators", "portfolio-indicators")
 
-clicked = components.selected_values(event, "pick", "mutual_id")
-if clicked and has_mutual_page:
-    st.switch_page("pages/mutual.py", query_params={"mutual": clicked[0]})
 names = dict(zip(view.indicators["mutual_id"], view.indicators["name"]))
 chosen = st.selectbox("Mutual detail", list(bundle.matrix_names) + [m for m in names if m not in bundle.matrix_names],
                       index=None, format_func=names.get, key="portfolio_pick",
-                      placeholder="Click a row in the matrix, or search for a mutual…")
-picked = clicked[0] if clicked else chosen
+                      placeholder="Search for a mutual to see why it has its status…")
+picked = chosen
 if picked:
     row = view.with_reasons(view.indicators[view.indicators["mutual_id"] == picked]).iloc[0]
     with st.container(border=True):

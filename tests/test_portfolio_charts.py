@@ -18,17 +18,20 @@ def view(handmade_db):
     return build_portfolio(handmade_db, D)
 
 
-def test_matrix_is_valid_and_sorted(view):
+def test_matrix_is_an_accessible_sorted_table(view):
     rows = view.with_reasons(charts.matrix_rows(view.indicators))
     # rows sort by overall status, then by name
     assert rows["mutual_id"].tolist() == ["M2", "M1", "M5", "M4", "M3"]
-    long = charts.matrix_frame(rows)
-    assert len(long) == 5 * 18  # Overall + 17 indicators
-    cell = long[(long["mutual_id"] == "M1") & (long["indicator"] == "Engagement score")].iloc[0]
-    assert (cell["symbol"], cell["label"], cell["value"]) == ("✓", "✓ Green", "7.3/10")
-    spec = charts.status_matrix(long).to_dict()  # validates against the Vega-Lite schema
-    assert spec["params"][0]["name"] == "pick"
-    assert export.to_svg(spec).startswith("<svg")
+    page = charts.status_matrix_html(rows, "sector=Health+%26+Social+Care")
+    body = page[page.index("<tbody>"):]
+    assert body.count("<tr>") == 5 and body.count("<td ") == 5 * 18  # Overall + 17 indicators
+    assert body.index(">Beta Leisure Trust<") < body.index(">Alpha Community Health CIC<")
+    # colour plus symbol in the cell; value and status word on hover and for screen readers
+    assert 'title="Engagement score: 7.3/10 (Green)" aria-label="Engagement score: 7.3/10 (Green)">✓</td>' in body
+    assert 'background:#D55E00;color:#fff" title="At risk: Re-tender cliff' in body
+    assert 'href="mutual?mutual=M1&amp;sector=Health+%26+Social+Care" target="_self"' in body
+    assert '<th colspan="3" scope="colgroup" class="sm-group">Leadership</th>' in page
+    assert "✖ Red" in page and "◇ Pre-spin-out" in page  # the legend: symbol and word for every status
 
 
 def test_matrix_row_cap_keeps_the_most_severe(view):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import date
 
 import altair as alt
@@ -10,7 +11,6 @@ import pandas as pd
 from mutuals import formatting as fmt
 from mutuals.rules import Rules, load_rules
 
-STATUS_ORDER = ["red", "amber", "green", "no_data"]
 OVERALL_ORDER = ["at_risk", "concern", "watch", "sustainable", "pre_spin_out", "ceased"]
 MAX_MATRIX_ROWS = 150
 SHORT_FACTORS = {"leadership": "Leadership", "engagement": "Engagement", "relationship": "Commissioner",
@@ -29,63 +29,65 @@ def matrix_rows(indicators: pd.DataFrame, limit: int = MAX_MATRIX_ROWS) -> pd.Da
     return severe.sort_values(["_rank", "name"], kind="stable").drop(columns=["_rank", "_reds"])
 
 
-def matrix_frame(rows: pd.DataFrame, rules: Rules | None = None) -> pd.DataFrame:
-    """Long form for the heat-map: one row per mutual × indicator, plus an 'Overall' column.
+def status_matrix_html(rows: pd.DataFrame, link_query: str = "", rules: Rules | None = None) -> str:
+    """The status matrix as an accessible HTML table (fast to draw, readable by screen readers).
 
-    ``rows`` are the mutuals to show, in display order, with ``overall_reasons``.
+    One row per mutual (``rows`` in display order, with ``overall_reasons``), one column per
+    indicator grouped under its factor. Each cell shows the status as colour plus symbol, with the
+    value and status word on hover (``title``) and for assistive technology (``aria-label``). A
+    mutual's name links to its page (``mutual?mutual=ID`` plus ``link_query``, e.g. the filters).
     """
     rules = rules or load_rules()
-    out = []
+    esc = html.escape
+    groups = [(factor, rules.for_factor(factor)) for factor in rules.factors]
+    head1 = ['<th rowspan="2" scope="col" class="sm-name">Mutual</th>',
+             '<th rowspan="2" scope="col" class="sm-vert"><span>Overall</span></th>']
+    head1 += [f'<th colspan="{len(inds)}" scope="colgroup" class="sm-group">{esc(SHORT_FACTORS.get(f, f))}</th>'
+              for f, inds in groups if inds]
+    head2 = [f'<th scope="col" class="sm-vert"><span>{esc(i.label)}</span></th>' for _, inds in groups for i in inds]
+    body = []
+    suffix = f"&{link_query}" if link_query else ""
     for r in rows.to_dict("records"):
-        style = fmt.OVERALL_STYLES[r["overall_status"]]
-        out.append({"mutual_id": r["mutual_id"], "mutual": r["name"], "factor_short": " ",
-                    "indicator": "Overall", "status": r["overall_status"], "label": style.label,
-                    "symbol": style.symbol, "value": r.get("overall_reasons", "")})
-        for ind in rules.indicators:
-            status = r[ind.status_column]
-            st_style = fmt.STATUS_STYLES[status]
-            out.append({"mutual_id": r["mutual_id"], "mutual": r["name"],
-                        "factor_short": SHORT_FACTORS.get(ind.factor, rules.factors[ind.factor]),
-                        "indicator": ind.label, "status": status, "label": st_style.label,
-                        "symbol": st_style.symbol, "value": fmt.format_value(r[ind.column], ind.format)})
-    return pd.DataFrame(out)
+        overall = fmt.OVERALL_STYLES[r["overall_status"]]
+        cells = [f'<th scope="row" class="sm-name"><a href="mutual?mutual={esc(str(r["mutual_id"]))}{esc(suffix)}" '
+                 f'target="_self">{esc(str(r["name"]))}</a></th>',
+                 _cell(overall, f'{overall.word}: {r.get("overall_reasons", "")}')]
+        for _, inds in groups:
+            for ind in inds:
+                style = fmt.STATUS_STYLES[r[ind.status_column]]
+                cells.append(_cell(style, f"{ind.label}: {fmt.format_value(r[ind.column], ind.format)} ({style.word})"))
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    legend = " ".join(f'<span class="sm-key" style="background:{st.colour};color:{_ink(st.colour)}">'
+                      f"{esc(st.label)}</span>" for st in [*fmt.STATUS_STYLES.values(), *fmt.OVERALL_STYLES.values()])
+    return (f"<style>{MATRIX_CSS}</style><div class='sm-wrap'><table class='status-matrix'>"
+            f"<thead><tr>{''.join(head1)}</tr><tr>{''.join(head2)}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table></div><p class='sm-legend'>{legend}</p>")
 
 
-def status_matrix(long: pd.DataFrame, selectable: bool = True) -> alt.Chart:
-    """Heat-map of statuses: colour plus symbol in each cell, value on hover, click to select a mutual."""
-    styles = {**fmt.STATUS_STYLES, **fmt.OVERALL_STYLES}
-    order = OVERALL_ORDER + STATUS_ORDER
-    mutual_order = list(dict.fromkeys(long["mutual"]))
-    indicator_order = list(dict.fromkeys(long["indicator"]))
-    factor_order = list(dict.fromkeys(long["factor_short"]))
-    height = max(60, 20 * len(mutual_order))
-    base = alt.Chart(long).encode(
-        x=alt.X("indicator:N", sort=indicator_order, title=None,
-                axis=alt.Axis(orient="top", labelAngle=-90, labelLimit=190, labelAlign="left")),
-        y=alt.Y("mutual:N", sort=mutual_order, title=None, axis=alt.Axis(labelLimit=220)),
-        tooltip=[alt.Tooltip("mutual:N", title="Mutual"), alt.Tooltip("indicator:N", title="Indicator"),
-                 alt.Tooltip("value:N", title="Value"), alt.Tooltip("label:N", title="Status")],
-    )
-    selection = alt.selection_point(name="pick", fields=["mutual_id"], on="click", clear="dblclick")
-    cells = base.mark_rect(stroke="white", strokeWidth=1.5).encode(
-        color=alt.Color("label:N", title="Status", scale=_status_scale(styles, order),
-                        legend=alt.Legend(orient="bottom", columns=5)),
-    )
-    if selectable:
-        cells = cells.add_params(selection).encode(
-            opacity=alt.condition(selection, alt.value(1.0), alt.value(0.45)))
-    text = base.mark_text(fontSize=12, fontWeight="bold").encode(
-        text="symbol:N",
-        color=alt.condition(alt.FieldOneOfPredicate("status", ["amber", "no_data", "watch", "concern"]),
-                            alt.value("black"), alt.value("white")),
-    )
-    layered = alt.layer(cells, text).properties(height=height, width=alt.Step(30))
-    return layered.facet(
-        column=alt.Column("factor_short:N", sort=factor_order, title=None,
-                          header=alt.Header(labelFontWeight="bold", labelAnchor="start", labelAngle=0,
-                                            labelLimit=160)),
-        spacing=10,
-    ).resolve_scale(x="independent")
+MATRIX_CSS = """
+.sm-wrap{overflow-x:auto;max-height:70vh;overflow-y:auto}
+.status-matrix{border-collapse:separate;border-spacing:2px;font-size:0.8rem}
+.status-matrix th{font-weight:600;background:#fff;position:sticky;top:0}
+.status-matrix th.sm-name{text-align:right;white-space:nowrap;padding-right:6px;position:sticky;left:0;z-index:1}
+.status-matrix tbody th.sm-name{font-weight:400}
+.status-matrix th.sm-group{text-align:left;border-bottom:2px solid #555;padding:0 2px}
+.status-matrix th.sm-vert{vertical-align:bottom;height:11rem;padding:0}
+.status-matrix th.sm-vert span{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap}
+.status-matrix td{width:1.7rem;height:1.35rem;text-align:center;font-weight:700;border-radius:3px;cursor:default}
+.sm-legend{font-size:0.8rem;line-height:2}
+.sm-key{padding:0.1rem 0.45rem;border-radius:0.7rem;margin-right:0.2rem;white-space:nowrap}
+"""
+
+
+def _ink(colour: str) -> str:
+    """Black text on light fills, white on dark ones."""
+    return "#000" if colour in ("#E69F00", "#F0E442", "#56B4E9", "#999999") else "#fff"
+
+
+def _cell(style: fmt.StatusStyle, text: str) -> str:
+    label = html.escape(text, quote=True)
+    return (f'<td style="background:{style.colour};color:{_ink(style.colour)}" title="{label}" '
+            f'aria-label="{label}">{html.escape(style.symbol)}</td>')
 
 
 def matrix_caption(indicators: pd.DataFrame, shown: int | None = None) -> str:
@@ -100,7 +102,7 @@ def matrix_caption(indicators: pd.DataFrame, shown: int | None = None) -> str:
         worst = f" The most common red is {label} ({int(top.iloc[0])} of {n})."
     shown_text = (f" Showing the {shown} most severe; download the table for all {n}."
                   if shown is not None and shown < n else "")
-    return f"{n} mutuals: {', '.join(parts)}.{worst}{shown_text} Click a row to open that mutual."
+    return f"{n} mutuals: {', '.join(parts)}.{worst}{shown_text} Hover a cell for its value; click a name to open that mutual."
 
 
 MAX_TIMELINE_MUTUALS = 30

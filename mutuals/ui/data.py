@@ -137,7 +137,7 @@ def mutual_charts(mutual_id: str, as_of: date | None = None, scope=None):
 class PortfolioCharts:
     """The portfolio page's charts as ready Vega-Lite specs, with their captions and tables."""
 
-    matrix: dict
+    matrix_html: str
     matrix_caption: str
     matrix_names: dict[str, str]      # mutual_id -> name, in matrix order
     matrix_rows: pd.DataFrame         # the rows shown, with overall_reasons
@@ -153,7 +153,8 @@ WARNINGS_SHOWN = 25
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def _portfolio_charts(path: str, version: int, as_of: date, filters: tuple[tuple[str, Any], ...]) -> PortfolioCharts:
+def _portfolio_charts(path: str, version: int, as_of: date, filters: tuple[tuple[str, Any], ...],
+                      link_query: str) -> PortfolioCharts:
     from mutuals.charts import portfolio as charts
 
     view = _portfolio(path, version, as_of, filters)
@@ -163,7 +164,7 @@ def _portfolio_charts(path: str, version: int, as_of: date, filters: tuple[tuple
     scatter = charts.dependency_frame(view.indicators)
     # Specs skip Altair's schema check here (tests/test_portfolio_charts.py validates every builder).
     return PortfolioCharts(
-        matrix=charts.status_matrix(charts.matrix_frame(rows)).to_dict(validate=False),
+        matrix_html=charts.status_matrix_html(rows, link_query),
         matrix_caption=charts.matrix_caption(view.indicators, shown=len(rows)),
         matrix_names=dict(zip(rows["mutual_id"], rows["name"])),
         matrix_rows=rows,
@@ -176,7 +177,10 @@ def _portfolio_charts(path: str, version: int, as_of: date, filters: tuple[tuple
     )
 
 
-def portfolio_charts(as_of: date, **filters: Any) -> PortfolioCharts:
-    """Cached chart specs for the portfolio page: built (and schema-checked) once per filter set."""
+def portfolio_charts(as_of: date, link_query: str = "", **filters: Any) -> PortfolioCharts:
+    """Cached chart specs for the portfolio page: built (and schema-checked) once per filter set.
+
+    ``link_query`` is appended to the matrix's links to mutual pages (the current filters).
+    """
     frozen = tuple(sorted((k, _freeze(v)) for k, v in filters.items()))
-    return _portfolio_charts(*_current(), as_of, frozen)
+    return _portfolio_charts(*_current(), as_of, frozen, link_query)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -43,6 +44,14 @@ class Filters:
             "regions": list(self.regions) or None,
             "scope": list(self.scope) if self.scope is not None else None,
         }
+
+    def url_query(self) -> str:
+        """The filters as URL parameters ('commissioner=C1&sector=Housing&as_of=…'), for links."""
+        pairs = [("commissioner", self.commissioner)] if self.commissioner else []
+        pairs += [("sector", v) for v in self.sectors] + [("region", v) for v in self.regions]
+        if self.as_of != self.data_date:
+            pairs.append(("as_of", self.as_of.isoformat()))
+        return urlencode(pairs)
 
     def describe(self) -> str:
         """'Wendlow ICB · Health & Social Care · as of 30 Sep 2026'."""
