@@ -60,14 +60,14 @@ with left:
     if bundle.expiry is None:
         components.empty_state("No active contract ends in the next 36 months.", "")
     else:
-        components.chart(bundle.expiry, bundle.expiry_caption, "expiry", exports=False)
+        components.chart(bundle.expiry, bundle.expiry_caption, "contract-expiry")
         components.csv_download(bundle.expiry_table, "contracts", "portfolio-contracts")
 with right:
     st.subheader("Dependency against engagement")
     if bundle.dependency is None:
         components.empty_state("No mutual has both a parent income share and an engagement trend.", "")
     else:
-        components.chart(bundle.dependency, bundle.dependency_caption, "dependency", exports=False)
+        components.chart(bundle.dependency, bundle.dependency_caption, "dependency-engagement")
 
 st.subheader("Early warnings")
 if bundle.warnings.empty:

@@ -28,23 +28,17 @@ def badge_html(style: fmt.StatusStyle, size: str = "0.9rem") -> str:
     )
 
 
-def status_badge(status: str) -> str:
-    return badge_html(fmt.STATUS_STYLES.get(status, fmt.STATUS_STYLES["no_data"]))
-
-
 def overall_badge(status: str, size: str = "0.9rem") -> str:
     return badge_html(fmt.OVERALL_STYLES.get(status, fmt.STATUS_STYLES["no_data"]), size)
 
 
-def chart(chart_obj: alt.TopLevelMixin | dict, caption: str, key: str, *, exports: bool = True,
-          on_select=None, selection_mode=None):
+def chart(chart_obj: alt.TopLevelMixin | dict, caption: str, key: str, *, exports: bool = True) -> None:
     """Show a chart (Altair object or a cached Vega-Lite spec), its takeaway caption, and PNG/SVG
-    downloads rendered on the server. Returns the selection event when ``on_select`` is set."""
-    options = {"on_select": on_select, "selection_mode": selection_mode, "key": f"chart-{key}"} if on_select else {}
+    downloads rendered on the server."""
     if isinstance(chart_obj, dict):
-        event = st.vega_lite_chart(chart_obj, theme=None, width="stretch", **options)
+        st.vega_lite_chart(chart_obj, theme=None, width="stretch")
     else:
-        event = st.altair_chart(chart_obj, theme=None, width="stretch", **options)
+        st.altair_chart(chart_obj, theme=None, width="stretch")
     st.caption(caption)
     if exports:
         left, right, _ = st.columns([1, 1, 6])
@@ -52,18 +46,6 @@ def chart(chart_obj: alt.TopLevelMixin | dict, caption: str, key: str, *, export
                              mime="image/png", key=f"png-{key}", icon=":material/image:", on_click="ignore")
         right.download_button("SVG", data=lambda: export.to_svg(chart_obj), file_name=f"{slug(key)}.svg",
                               mime="image/svg+xml", key=f"svg-{key}", icon=":material/polyline:", on_click="ignore")
-    return event
-
-
-def selected_values(event, selection: str, field: str) -> list:
-    """Values of ``field`` in a chart selection event (empty when nothing is selected)."""
-    state = getattr(event, "selection", None) if event is not None else None
-    if state is None and isinstance(event, dict):
-        state = event.get("selection")
-    points = (state or {}).get(selection) or []
-    if isinstance(points, dict):
-        points = [points]
-    return [p[field] for p in points if isinstance(p, dict) and field in p]
 
 
 def csv_download(frame: pd.DataFrame | Callable[[], pd.DataFrame], label: str, key: str) -> None:

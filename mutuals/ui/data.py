@@ -60,18 +60,6 @@ def db() -> CachedDatabase:
     return CachedDatabase(*_current())
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
-def _indicators(path: str, version: int, as_of: date, filters: tuple[tuple[str, Any], ...]) -> pd.DataFrame:
-    kwargs = {k: (list(v) if isinstance(v, tuple) else v) for k, v in filters}
-    return indicator_service.compute_indicators(CachedDatabase(path, version), as_of, **kwargs)
-
-
-def indicators(as_of: date, **filters: Any) -> pd.DataFrame:
-    """Rated indicators for every visible mutual as of ``as_of`` (see compute_indicators)."""
-    frozen = tuple(sorted((k, _freeze(v)) for k, v in filters.items()))
-    return _indicators(*_current(), as_of, frozen)
-
-
 def data_date() -> date | None:
     return indicator_service.data_date(db())
 
