@@ -1,4 +1,4 @@
-"""Command line: ``python -m mutuals generate|build|indicators|boardpack``."""
+"""Command line: ``python -m mutuals generate|build|indicators|backtest|boardpack``."""
 
 from __future__ import annotations
 
@@ -65,6 +65,25 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backtest(args: argparse.Namespace) -> int:
+    from mutuals.services.backtest import run_backtest
+    from mutuals.reports.backtest import backtest_json, backtest_table, backtest_tables
+
+    with _open_db(args) as db:
+        try:
+            result = run_backtest(db, args.horizon_years)
+        except (ValueError, LookupError) as exc:
+            print(f"backtest: {exc}", file=sys.stderr)
+            return 2
+    if args.format == "json":
+        sys.stdout.write(backtest_json(result) + "\n")
+    elif args.format == "csv":
+        backtest_tables(result).to_csv(sys.stdout, index=False, float_format="%.6g", lineterminator="\n")
+    else:
+        sys.stdout.write(backtest_table(result))
+    return 0
+
+
 def cmd_boardpack(args: argparse.Namespace) -> int:
     from mutuals.reports.boardpack import write_board_pack
 
@@ -95,16 +114,26 @@ def parser() -> argparse.ArgumentParser:
     bld.add_argument("--db", default=str(DEFAULT_DB_PATH), help="database file (default data/mutuals.duckdb)")
     bld.set_defaults(func=cmd_build)
 
-    def db_options(p: argparse.ArgumentParser) -> None:
+    def db_options(p: argparse.ArgumentParser, as_of: bool = True) -> None:
         p.add_argument("--db", default=str(DEFAULT_DB_PATH), help="database file (built if missing)")
         p.add_argument("--data", default=None, help="folder of CSVs to build from when the database is missing")
-        p.add_argument("--as-of", type=_iso_date, default=None, help="as-of date YYYY-MM-DD (default: the data date)")
+        if as_of:
+            p.add_argument("--as-of", type=_iso_date, default=None,
+                           help="as-of date YYYY-MM-DD (default: the data date)")
 
     ind = sub.add_parser("indicators", help="print every mutual's indicators, statuses and overall status")
     db_options(ind)
     ind.add_argument("--format", choices=["csv", "json"], default="csv")
-    ind.add_argument("--min-respondents", type=int, default=None, help="survey suppression threshold (default 11)")
+    ind.add_argument("--min-respondents", type=int, default=None,
+                     help="survey suppression threshold (default: min_respondents in the rules config)")
     ind.set_defaults(func=cmd_indicators)
+
+    bt = sub.add_parser("backtest", help="replay the rules on past dates: event rate by overall status")
+    db_options(bt, as_of=False)
+    bt.add_argument("--horizon-years", type=int, default=None,
+                    help="count adverse events within this many years (default: horizon_years in the rules config)")
+    bt.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    bt.set_defaults(func=cmd_backtest)
 
     pack = sub.add_parser("boardpack", help="write a mutual's board pack as PDF")
     pack.add_argument("mutual_id")

@@ -1,17 +1,20 @@
 """One number format and one status vocabulary for every screen, export and PDF.
 
 Money reads £1.2m, shares 34%, scores 7.1/10. Status is always colour plus
-symbol plus word, so it never depends on colour alone. Colours are Okabe-Ito.
+symbol plus word, so it never depends on colour alone; the styles live in the rules config.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import pandas as pd
+
+from mutuals.rules import StatusStyle, load_rules
+
+__all__ = ["StatusStyle"]
 
 MINUS = "−"
 
@@ -138,32 +141,10 @@ def change(value: Any, kind: str) -> str:
     return _signed(f"{abs(v):.1f}", round(v, 1))
 
 
-@dataclass(frozen=True)
-class StatusStyle:
-    word: str
-    symbol: str
-    colour: str  # Okabe-Ito
+def status_style(status: str) -> StatusStyle:
+    """The style of an indicator, area or overall status, from the rules config."""
+    return load_rules().status_style(status)
 
-    @property
-    def label(self) -> str:
-        return f"{self.symbol} {self.word}"
-
-
-STATUS_STYLES = {
-    "green": StatusStyle("Green", "✓", "#009E73"),
-    "amber": StatusStyle("Amber", "▲", "#E69F00"),
-    "red": StatusStyle("Red", "✖", "#D55E00"),
-    "no_data": StatusStyle("No data", "–", "#999999"),
-}
-
-OVERALL_STYLES = {
-    "sustainable": StatusStyle("Sustainable", "✓", "#009E73"),
-    "watch": StatusStyle("Watch", "◔", "#56B4E9"),
-    "concern": StatusStyle("Concern", "▲", "#E69F00"),
-    "at_risk": StatusStyle("At risk", "✖", "#D55E00"),
-    "pre_spin_out": StatusStyle("Pre-spin-out", "◇", "#0072B2"),
-    "ceased": StatusStyle("Ceased", "■", "#555555"),
-}
 
 STAGE_WORDS = {"trading": "Trading", "pre_spin_out": "Pre-spin-out", "ceased": "Ceased"}
 PHASE_WORDS = {"options_appraisal": "options appraisal", "transition": "transition", "spun_out": "spun out"}
@@ -171,12 +152,12 @@ PHASE_WORDS = {"options_appraisal": "options appraisal", "transition": "transiti
 
 def status_label(status: str) -> str:
     """'✓ Green', '✖ Red', '– No data'."""
-    return (STATUS_STYLES.get(status) or StatusStyle(str(status), "?", "#999999")).label
+    return status_style(status).label
 
 
 def overall_label(status: str) -> str:
     """'✖ At risk', '✓ Sustainable'."""
-    return (OVERALL_STYLES.get(status) or StatusStyle(str(status), "?", "#999999")).label
+    return status_style(status).label
 
 
 def as_date(value: Any) -> date | None:

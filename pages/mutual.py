@@ -6,6 +6,7 @@ URL parameters: ``mutual`` (the mutual id), ``present=1`` (presentation mode) an
 
 from __future__ import annotations
 
+import html
 import importlib.util
 
 import streamlit as st
@@ -85,6 +86,8 @@ def header(view) -> None:
     stage = fmt.STAGE_WORDS.get(view.stage, view.stage)
     st.markdown(f"{components.overall_badge(view.overall_status, '1.05rem')} &nbsp; Stage: **{stage}** "
                 f"&nbsp;·&nbsp; as of {fmt.day(view.as_of)}", unsafe_allow_html=True)
+    if view.indicators:
+        st.html(components.area_strip([(rules.area(k).short, s) for k, s in view.area_statuses.items()]))
     spin = p.get("spin_out_date")
     years = view.years_since_spin_out
     spun = (f"{fmt.day(spin)} ({years:.1f} years ago)" if years >= 0 else f"planned for {fmt.day(spin)}")
@@ -106,7 +109,7 @@ def header(view) -> None:
 
 
 def cards(table, factor: str, columns: int = 6) -> None:
-    rows = table[table["factor_key"] == factor].to_dict("records")
+    rows = table[table["area_key"] == factor].to_dict("records")
     for start in range(0, len(rows), columns):
         for column, row in zip(st.columns(columns), rows[start:start + columns]):
             column.markdown(components.indicator_card(row), unsafe_allow_html=True)
@@ -117,14 +120,16 @@ def overview(view, table, tables, *, present: bool = False) -> None:
     st.subheader("Indicators")
     st.caption(f"Each against {fmt.day(view.previous_as_of)} and the median of trading mutuals in the same sector.")
     for factor in FACTORS:
-        st.markdown(f"**{rules.factors[factor]}**")
+        st.markdown(f"**{html.escape(rules.area(factor).label)}** &nbsp; "
+                    + components.overall_badge(view.area_statuses[factor], "0.8rem"), unsafe_allow_html=True)
         cards(table, factor)
     if not present:
         components.csv_download(tables["indicators"], "indicator table", f"{view.mutual_id}-indicators")
 
 
 def factor_section(view, table, tables, factor: str, specs, *, present: bool = False) -> None:
-    st.header(rules.factors[factor], anchor=factor)
+    st.header(rules.area(factor).label, anchor=factor)
+    st.html(components.area_status_line(rules.area(factor).short, view.area_statuses[factor]))
     if present:
         cards(table, factor)
     st.markdown("\n".join(f"- {sentence}" for sentence in view.commentary.get(factor, [])))

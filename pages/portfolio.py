@@ -20,7 +20,8 @@ if view.is_empty:
 # Headline figures, each against the same date a year earlier.
 st.subheader("Headline figures")
 st.caption(f"Change against {fmt.day(view.previous_as_of)}.")
-main, statuses = view.headlines[:5], view.headlines[5:]
+main = [h for h in view.headlines if not h.key.startswith("status_")]
+statuses = [h for h in view.headlines if h.key.startswith("status_")]
 for column, h in zip(st.columns(len(main)), main):
     value = fmt.money(h.value) if h.kind == "money" else fmt.count(h.value)
     delta = None if h.delta is None else (fmt.change(h.delta, "money") if h.kind == "money" else f"{h.delta:+,.0f}")
@@ -56,9 +57,9 @@ if picked:
 
 left, right = st.columns(2)
 with left:
-    st.subheader("Contracts ending in the next 36 months")
+    st.subheader(f"Contracts ending in {bundle.expiry_window}")
     if bundle.expiry is None:
-        components.empty_state("No active contract ends in the next 36 months.", "")
+        components.empty_state(f"No active contract ends in {bundle.expiry_window}.", "")
     else:
         components.chart(bundle.expiry, bundle.expiry_caption, "contract-expiry")
         components.csv_download(bundle.expiry_table, "contracts", "portfolio-contracts")

@@ -4,7 +4,10 @@
 --   $as_of            DATE     the as-of date D
 --   $min_respondents  INTEGER  waves with fewer respondents are suppressed
 --   $days_per_month   DOUBLE   30.4375
---   $window_days      INTEGER  365: the innovation look-back and the expiry window
+--   $window_days      INTEGER  the expiry window (value_ending_12m_share), in days
+--   $innovation_days  INTEGER  the innovation look-back, in days
+--   $early_peak_max_change DOUBLE   early peak: change from peak at or below this ...
+--   $early_peak_phases     VARCHAR[] ... with the peak wave in one of these phases
 --   $scope            VARCHAR[] or NULL: the mutual ids this user may see (NULL = all)
 --   $sectors          VARCHAR[] or NULL: filter on sector (NULL = all)
 --   $regions          VARCHAR[] or NULL: filter on region (NULL = all)
@@ -14,11 +17,12 @@ WITH params AS (
     SELECT CAST($as_of AS DATE) AS d,
            CAST($min_respondents AS INTEGER) AS min_resp,
            CAST($days_per_month AS DOUBLE) AS dpm,
-           CAST($window_days AS INTEGER) AS window_days
+           CAST($window_days AS INTEGER) AS window_days,
+           CAST($innovation_days AS INTEGER) AS innovation_days
 ),
 m AS (
     SELECT mu.*,
-           p.d, p.min_resp, p.dpm, p.window_days,
+           p.d, p.min_resp, p.dpm, p.window_days, p.innovation_days,
            CASE WHEN mu.status = 'ceased' AND mu.ceased_date <= p.d THEN 'ceased'
                 WHEN mu.spin_out_date > p.d THEN 'pre_spin_out'
                 ELSE 'trading' END AS stage
@@ -118,7 +122,7 @@ innov AS (
     SELECT i.mutual_id, count(*) AS staff_innovations_embedded_12m
     FROM innovations i JOIN m USING (mutual_id)
     WHERE i.origin = 'staff' AND i.status = 'embedded'
-      AND i.innovation_date > m.d - m.window_days AND i.innovation_date <= m.d
+      AND i.innovation_date > m.d - m.innovation_days AND i.innovation_date <= m.d
     GROUP BY i.mutual_id
 ),
 -- Commissioner relationship ---------------------------------------------------
@@ -176,8 +180,9 @@ SELECT
     -- Staff engagement and ownership
     e.engagement_score,
     e.engagement_change_from_peak,
-    coalesce(e.peak_phase IN ('options_appraisal', 'transition')
-             AND round(e.engagement_change_from_peak, 9) <= -0.5, false) AS early_peak,
+    coalesce(list_contains(CAST($early_peak_phases AS VARCHAR[]), e.peak_phase)
+             AND round(e.engagement_change_from_peak, 9) <= CAST($early_peak_max_change AS DOUBLE), false)
+        AS early_peak,
     e.response_rate,
     coalesce(i.staff_innovations_embedded_12m, 0) * 100.0 / NULLIF(m.staff_count, 0) AS innovations_per_100_staff,
     m.member_share,
@@ -192,6 +197,17 @@ SELECT
     fl.unrestricted_reserves / NULLIF(fl.expenditure / 12, 0) AS reserves_months,
     (fl.income_total - fl.expenditure) / NULLIF(fl.income_total, 0) AS surplus_margin,
     fl.income_total / NULLIF(fl.previous_income_total, 0) - 1 AS income_growth,
+    -- Evidence dates: the dated row each indicator rests on (its age decides staleness)
+    pl.plan_year_end AS plan_delivery_evidence_date,
+    pl.plan_year_end AS non_parent_share_vs_plan_evidence_date,
+    e.latest_survey_date AS engagement_score_evidence_date,
+    e.latest_survey_date AS engagement_change_from_peak_evidence_date,
+    e.latest_survey_date AS response_rate_evidence_date,
+    fl.financial_year_end AS parent_income_share_evidence_date,
+    rv.last_review_date AS relationship_rating_evidence_date,
+    fl.financial_year_end AS reserves_months_evidence_date,
+    fl.financial_year_end AS surplus_margin_evidence_date,
+    fl.financial_year_end AS income_growth_evidence_date,
     -- Context for explanations and portfolio figures
     pl.plan_year_end,
     fl.financial_year_end,
@@ -211,6 +227,7 @@ SELECT
     mc.commissioner_id AS main_contract_commissioner_id,
     mc.annual_value AS main_contract_value,
     mc.end_date AS main_contract_end_date,
+    mc.outcome AS main_contract_outcome,
     rv.last_review_date
 FROM m
 LEFT JOIN fin_latest fl ON fl.mutual_id = m.mutual_id

@@ -1,10 +1,13 @@
 """An independent recomputation of every sustainability indicator, in plain pandas.
 
-This module deliberately shares nothing with the product: it reads the CSV files
-directly (no DuckDB, no ``queries/*.sql``, no ``mutuals.services`` and no
-``mutuals/config/indicators.toml``) and follows the written definitions
-literally, one indicator at a time. ``tests/test_recompute.py`` compares its
-answers with the output of ``python -m mutuals indicators``.
+This module deliberately shares no code with the product: it reads the CSV files
+directly (no DuckDB, no ``queries/*.sql``, no ``mutuals.services``, no
+``mutuals.rules``) and follows the written definitions literally, one indicator
+at a time. The only thing it takes from the product is the *numbers* in the rules
+file ``mutuals/config/indicators.toml`` (read here with :mod:`tomllib`): the
+thresholds, the evidence ages, the area/signal lists, the roll-up and ladder
+counts and the windows. ``tests/test_recompute.py`` compares its answers with the
+output of ``python -m mutuals indicators``.
 
 Definitions implemented (D is the as-of date):
 
@@ -13,46 +16,120 @@ Definitions implemented (D is the as-of date):
   innovations.innovation_date, relationship_reviews.review_date and
   contracts.start_date.
 * A mutual appears once its options_appraisal_date (else spin_out_date) <= D.
-* Months are days / 30.4375; any division by zero gives null.
+* Months are days / days_per_month; any division by zero gives null.
 * Every status is green / amber / red / no_data, testing the value rounded to
-  9 decimals against the thresholds hard-coded in :data:`THRESHOLDS`.
+  9 decimals against the config thresholds.
+* Evidence dates (hard-coded here from the written definitions): plan_year_end
+  (the latest year <= D with both an actual and a target) for plan_delivery and
+  non_parent_share_vs_plan; the latest survey_date <= D for engagement_score,
+  engagement_change_from_peak and response_rate; the latest financial
+  year_end <= D for parent_income_share, reserves_months, surplus_margin and
+  income_growth; the latest review_date <= D for relationship_rating. The date is
+  given even when the value is null.
+* Stale: the value is not null and evidence + max_evidence_months calendar
+  months (day clamped to the month's length) < D. Exactly that old is current.
+  A stale value keeps its value but its status is no_data.
+* Signal: the worst of its indicators' statuses (red > amber > green > no_data).
+  Area: no_data if no signal is rated; red with >= area_red_min_red_signals red
+  signals; amber with >= area_amber_min_red_signals red or
+  >= area_amber_min_amber_signals amber signals; green otherwise.
+* Overall: the stage if ceased / pre_spin_out; at_risk if every cliff
+  indicator is red or >= at_risk_min_red_areas red areas; concern with
+  >= concern_min_red_areas red areas; watch with >= watch_min_amber_areas amber
+  areas; sustainable otherwise.
 """
 
 from __future__ import annotations
 
+import calendar
 import math
+import os
+import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-DAYS_PER_MONTH = 30.4375
-WINDOW_DAYS = 365
-MIN_RESPONDENTS = 11
-EARLY_PHASES = ("options_appraisal", "transition")
+RULES_FILE = Path(__file__).resolve().parents[1] / "mutuals" / "config" / "indicators.toml"
 
-# column: (direction, green, amber). "higher": green if v >= green, amber if v >= amber.
-# "lower": green if v <= green, amber if v <= amber. Otherwise red; null is no_data.
-THRESHOLDS: dict[str, tuple[str, float, float]] = {
-    "plan_delivery": ("higher", 0.95, 0.85),
-    "non_parent_share_vs_plan": ("higher", -0.02, -0.10),
-    "months_since_strategy_session": ("lower", 6, 12),
-    "engagement_score": ("higher", 7.0, 6.5),
-    "engagement_change_from_peak": ("higher", -0.2, -0.5),
-    "response_rate": ("higher", 0.5, 0.3),
-    "innovations_per_100_staff": ("higher", 2, 0.5),
-    "member_share": ("higher", 0.5, 0.25),
-    "parent_income_share": ("lower", 0.6, 0.8),
-    "largest_commissioner_share": ("lower", 0.6, 0.8),
-    "months_to_main_contract_end": ("higher", 24, 12),
-    "value_ending_12m_share": ("lower", 0.25, 0.5),
-    "months_since_relationship_review": ("lower", 6, 12),
-    "relationship_rating": ("higher", 4, 3),
-    "reserves_months": ("higher", 3, 1),
-    "surplus_margin": ("higher", 0.01, 0.0),
-    "income_growth": ("higher", 0.0, -0.05),
+# Which dated row each evidence-aged indicator rests on (from the written definitions, not the config).
+EVIDENCE_OF: dict[str, str] = {
+    "plan_delivery": "plan_year_end",
+    "non_parent_share_vs_plan": "plan_year_end",
+    "engagement_score": "survey_date",
+    "engagement_change_from_peak": "survey_date",
+    "response_rate": "survey_date",
+    "parent_income_share": "financial_year_end",
+    "reserves_months": "financial_year_end",
+    "surplus_margin": "financial_year_end",
+    "income_growth": "financial_year_end",
+    "relationship_rating": "review_date",
 }
-INDICATORS = list(THRESHOLDS)
+SEVERITY = ("red", "amber", "green", "no_data")  # worst first
+STAGES = ("ceased", "pre_spin_out")
+
+
+@dataclass(frozen=True)
+class Config:
+    """The numbers of the rules file, as plain Python values."""
+
+    thresholds: dict[str, tuple[str, float, float]]  # column: (direction, green, amber)
+    max_evidence_months: dict[str, int]              # evidence-aged columns only
+    areas: dict[str, dict[str, tuple[str, ...]]]     # area: {signal: indicator columns}
+    area_short: dict[str, str]
+    min_respondents: int
+    days_per_month: float
+    window_days: int
+    innovation_days: int
+    early_peak_max_change: float
+    early_peak_phases: tuple[str, ...]
+    area_red_min_red_signals: int
+    area_amber_min_red_signals: int
+    area_amber_min_amber_signals: int
+    cliff: tuple[str, ...]
+    at_risk_min_red_areas: int
+    concern_min_red_areas: int
+    watch_min_amber_areas: int
+
+    @property
+    def indicators(self) -> list[str]:
+        return list(self.thresholds)
+
+
+def rules_file() -> Path:
+    """The rules file the CLI uses: ``MUTUALS_RULES`` if set, else the bundled one."""
+    return Path(os.environ.get("MUTUALS_RULES") or RULES_FILE)
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    raw = tomllib.loads(Path(path or rules_file()).read_text(encoding="utf-8"))
+    s, r, o = raw["settings"], raw["rollup"], raw["overall"]
+    thresholds = {i["column"]: (i["direction"], float(i["green"]), float(i["amber"])) for i in raw["indicator"]}
+    aged = {i["column"]: int(i["max_evidence_months"]) for i in raw["indicator"] if "max_evidence_months" in i}
+    if set(aged) != set(EVIDENCE_OF):
+        raise ValueError(f"the config ages {sorted(aged)} but the written definitions date {sorted(EVIDENCE_OF)}")
+    areas = {key: {sk: tuple(sv["indicators"]) for sk, sv in spec["signals"].items()}
+             for key, spec in raw["area"].items()}
+    return Config(
+        thresholds=thresholds, max_evidence_months=aged, areas=areas,
+        area_short={key: spec.get("short", spec["label"]) for key, spec in raw["area"].items()},
+        min_respondents=int(s["min_respondents"]), days_per_month=float(s["days_per_month"]),
+        window_days=int(s["expiry_window_days"]), innovation_days=int(s["innovation_window_days"]),
+        early_peak_max_change=float(s["early_peak_max_change"]),
+        early_peak_phases=tuple(s["early_peak_phases"]),
+        area_red_min_red_signals=int(r["area_red_min_red_signals"]),
+        area_amber_min_red_signals=int(r["area_amber_min_red_signals"]),
+        area_amber_min_amber_signals=int(r["area_amber_min_amber_signals"]),
+        cliff=tuple(o["cliff"]), at_risk_min_red_areas=int(o["at_risk_min_red_areas"]),
+        concern_min_red_areas=int(o["concern_min_red_areas"]), watch_min_amber_areas=int(o["watch_min_amber_areas"]),
+    )
+
+
+CONFIG = load_config()
+INDICATORS = CONFIG.indicators
+AGED = [c for c in INDICATORS if c in CONFIG.max_evidence_months]  # evidence-aged columns, in order
+AREAS = list(CONFIG.areas)
 
 DATE_COLUMNS = {
     "mutuals": ["options_appraisal_date", "spin_out_date", "ceased_date"],
@@ -118,34 +195,70 @@ def div(a, b) -> float:
     return float(a) / float(b)
 
 
-def months(start: pd.Timestamp, end: pd.Timestamp) -> float:
+def months(start: pd.Timestamp, end: pd.Timestamp, days_per_month: float) -> float:
     if pd.isna(start) or pd.isna(end):
         return math.nan
-    return (end - start).days / DAYS_PER_MONTH
+    return (end - start).days / days_per_month
 
 
-def rate(column: str, value) -> str:
+def rate(column: str, value, config: Config = CONFIG) -> str:
     if value is None or pd.isna(value):
         return "no_data"
-    direction, green, amber = THRESHOLDS[column]
+    direction, green, amber = config.thresholds[column]
     v = round(float(value), 9)
     if direction == "higher":
         return "green" if v >= green else "amber" if v >= amber else "red"
     return "green" if v <= green else "amber" if v <= amber else "red"
 
 
-def overall(stage: str, statuses: dict[str, str]) -> str:
-    if stage in ("ceased", "pre_spin_out"):
+def add_months(day: pd.Timestamp, n: int) -> pd.Timestamp:
+    """``day`` plus ``n`` calendar months; a day past the month's end becomes its last day."""
+    index = day.year * 12 + (day.month - 1) + n
+    year, month = divmod(index, 12)
+    month += 1
+    return pd.Timestamp(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def is_stale(value, evidence, d: pd.Timestamp, max_months: int) -> bool:
+    """A known value whose evidence is more than ``max_months`` calendar months before D."""
+    if value is None or pd.isna(value) or evidence is None or pd.isna(evidence):
+        return False
+    return add_months(pd.Timestamp(evidence), max_months) < d
+
+
+def worst(statuses) -> str:
+    """A signal's status: the worst of its indicators' (red > amber > green > no_data)."""
+    statuses = list(statuses)
+    return next(s for s in SEVERITY if s in statuses)
+
+
+def area_status(signal_statuses: list[str], config: Config = CONFIG) -> str:
+    reds = sum(s == "red" for s in signal_statuses)
+    ambers = sum(s == "amber" for s in signal_statuses)
+    if all(s == "no_data" for s in signal_statuses):
+        return "no_data"
+    if reds >= config.area_red_min_red_signals:
+        return "red"
+    if reds >= config.area_amber_min_red_signals or ambers >= config.area_amber_min_amber_signals:
+        return "amber"
+    return "green"
+
+
+def cliff_holds(statuses: dict[str, str], config: Config = CONFIG) -> bool:
+    return all(statuses[c] == "red" for c in config.cliff)
+
+
+def overall(stage: str, statuses: dict[str, str], areas: dict[str, str], config: Config = CONFIG) -> str:
+    """The overall ladder from the stage, the (staleness-applied) indicator statuses and the area statuses."""
+    if stage in STAGES:
         return stage
-    reds = sum(s == "red" for s in statuses.values())
-    ambers = sum(s == "amber" for s in statuses.values())
-    cliff = (statuses["months_to_main_contract_end"] == "red"
-             and statuses["parent_income_share"] == "red")
-    if reds >= 4 or cliff:
+    red_areas = sum(a == "red" for a in areas.values())
+    amber_areas = sum(a == "amber" for a in areas.values())
+    if cliff_holds(statuses, config) or red_areas >= config.at_risk_min_red_areas:
         return "at_risk"
-    if reds >= 2:
+    if red_areas >= config.concern_min_red_areas:
         return "concern"
-    if reds >= 1 or ambers >= 3:
+    if amber_areas >= config.watch_min_amber_areas:
         return "watch"
     return "sustainable"
 
@@ -161,15 +274,17 @@ def _by_mutual(rows: list[dict], keep=lambda row: True) -> dict[str, list[dict]]
 
 # --------------------------------------------------------------------------- per-topic pieces
 
-def _finance(fin: list[dict], plans: list[dict]) -> dict[str, float]:
+def _finance(fin: list[dict], plans: list[dict]) -> dict:
     """fin: this mutual's financial rows with year_end <= D; plans: its plan_targets rows."""
     out = dict.fromkeys(["plan_delivery", "non_parent_share_vs_plan", "parent_income_share",
                          "reserves_months", "surplus_margin", "income_growth"], math.nan)
+    out.update(plan_year_end=pd.NaT, financial_year_end=pd.NaT)
     if not fin:
         return out
     fin = sorted(fin, key=lambda r: r["year_end"], reverse=True)
     total = {id(r): r["income_parent"] + r["income_other_public"] + r["income_non_public"] for r in fin}
     latest = fin[0]
+    out["financial_year_end"] = latest["year_end"]
     income = total[id(latest)]
     out["parent_income_share"] = div(latest["income_parent"], income)
     out["reserves_months"] = div(latest["unrestricted_reserves"], div(latest["expenditure"], 12))
@@ -183,6 +298,7 @@ def _finance(fin: list[dict], plans: list[dict]) -> dict[str, float]:
     for row in fin:  # newest first
         if row["year_end"] in targets:
             plan = targets[row["year_end"]]
+            out["plan_year_end"] = row["year_end"]  # the evidence date even if the values are null
             out["plan_delivery"] = div(total[id(row)], plan["planned_income"])
             actual_non_parent = 1 - div(row["income_parent"], total[id(row)])
             planned_non_parent = div(plan["planned_non_parent_income"], plan["planned_income"])
@@ -219,15 +335,16 @@ def _waves(rows: list[dict], min_resp: int) -> list[dict]:
     return waves
 
 
-def _engagement(rows: list[dict], min_resp: int) -> dict:
+def _engagement(rows: list[dict], min_resp: int, config: Config) -> dict:
     out = {"engagement_score": math.nan, "engagement_change_from_peak": math.nan,
-           "response_rate": math.nan, "early_peak": False, "_phase_conflict": None}
+           "response_rate": math.nan, "early_peak": False, "survey_date": pd.NaT, "_phase_conflict": None}
     waves = _waves(rows, min_resp)
     if not waves:
         return out
     conflicts = [(w["survey_date"], w["phases"]) for w in waves if len(w["phases"]) > 1]
     out["_phase_conflict"] = conflicts or None
     latest = waves[-1]
+    out["survey_date"] = latest["survey_date"]  # the latest wave, suppressed or not
     out["engagement_score"] = latest["score"]
     out["response_rate"] = div(latest["respondents"], latest["eligible"])
     scored = [w for w in waves if not math.isnan(w["score"])]
@@ -236,11 +353,12 @@ def _engagement(rows: list[dict], min_resp: int) -> dict:
         peak_wave = next(w for w in scored if w["score"] == peak)  # the earliest reaching the max
         change = latest["score"] - peak
         out["engagement_change_from_peak"] = change
-        out["early_peak"] = bool(peak_wave["phase"] in EARLY_PHASES and round(change, 9) <= -0.5)
+        out["early_peak"] = bool(peak_wave["phase"] in config.early_peak_phases
+                                 and round(change, 9) <= config.early_peak_max_change)
     return out
 
 
-def _contracts(rows: list[dict], d: pd.Timestamp) -> dict[str, float]:
+def _contracts(rows: list[dict], d: pd.Timestamp, config: Config) -> dict[str, float]:
     """rows: this mutual's contracts (all dates)."""
     out = dict.fromkeys(["largest_commissioner_share", "months_to_main_contract_end",
                          "value_ending_12m_share"], math.nan)
@@ -253,29 +371,46 @@ def _contracts(rows: list[dict], d: pd.Timestamp) -> dict[str, float]:
         per_commissioner[c["commissioner_id"]] = per_commissioner.get(c["commissioner_id"], 0.0) + c["annual_value"]
     out["largest_commissioner_share"] = div(max(per_commissioner.values()), total)
     main = min(active, key=lambda c: (-c["annual_value"], c["end_date"]))  # largest value, then earliest end
-    out["months_to_main_contract_end"] = months(d, main["end_date"])
-    horizon = d + pd.Timedelta(days=WINDOW_DAYS)
+    out["months_to_main_contract_end"] = months(d, main["end_date"], config.days_per_month)
+    horizon = d + pd.Timedelta(days=config.window_days)
     out["value_ending_12m_share"] = div(sum(c["annual_value"] for c in active if c["end_date"] <= horizon), total)
     return out
 
 
-def _reviews(rows: list[dict], d: pd.Timestamp) -> dict[str, float]:
+def _reviews(rows: list[dict], d: pd.Timestamp, config: Config) -> dict:
     """rows: this mutual's reviews with review_date <= D."""
     if not rows:
-        return {"months_since_relationship_review": math.nan, "relationship_rating": math.nan}
+        return {"months_since_relationship_review": math.nan, "relationship_rating": math.nan,
+                "review_date": pd.NaT}
     last = max(r["review_date"] for r in rows)
     ratings = [r["rating"] for r in rows if r["review_date"] == last]
-    return {"months_since_relationship_review": months(last, d),
-            "relationship_rating": sum(ratings) / len(ratings)}
+    return {"months_since_relationship_review": months(last, d, config.days_per_month),
+            "relationship_rating": sum(ratings) / len(ratings), "review_date": last}
 
 
 # --------------------------------------------------------------------------- the whole table
 
-def recompute(tables: dict[str, pd.DataFrame], as_of=None, min_respondents: int = MIN_RESPONDENTS) -> pd.DataFrame:
-    """One row per mutual visible on D (index mutual_id): stage, values, statuses, early_peak, overall."""
+def output_order(config: Config = CONFIG) -> list[str]:
+    """The recomputation's columns (index mutual_id excluded)."""
+    cols = ["name", "sector", "region", "stage"]
+    for c in config.indicators:
+        cols += [c, f"{c}_status"]
+        if c in config.max_evidence_months:
+            cols += [f"{c}_evidence_date", f"{c}_stale"]
+    cols += [f"{s}_signal_status" for signals in config.areas.values() for s in signals]
+    cols += [f"{a}_status" for a in config.areas]
+    return cols + ["early_peak", "overall_status", "_cliff", "_phase_conflict"]
+
+
+def recompute(tables: dict[str, pd.DataFrame], as_of=None, min_respondents: int | None = None,
+              config: Config | None = None) -> pd.DataFrame:
+    """One row per mutual visible on D (index mutual_id): stage, values, evidence dates, staleness,
+    statuses, signal and area statuses, early_peak, overall (and ``_cliff``: the re-tender cliff holds)."""
+    config = config or CONFIG
+    min_resp = config.min_respondents if min_respondents is None else min_respondents
     d = pd.Timestamp(as_of) if as_of is not None else data_date(tables)
     t = {name: frame.to_dict("records") for name, frame in tables.items()}  # plain Python from here on
-    window_start = d - pd.Timedelta(days=WINDOW_DAYS)
+    window_start = d - pd.Timedelta(days=config.innovation_days)
 
     fin = _by_mutual(t["financials"], lambda r: r["year_end"] <= d)
     plans = _by_mutual(t["plan_targets"])
@@ -298,20 +433,39 @@ def recompute(tables: dict[str, pd.DataFrame], as_of=None, min_respondents: int 
             stage = "pre_spin_out"
         else:
             stage = "trading"
-        rec = {"mutual_id": mid, "stage": stage}
+        rec = {"mutual_id": mid, "name": m["name"], "sector": m["sector"], "region": m["region"], "stage": stage}
         rec.update(_finance(fin.get(mid, []), plans.get(mid, [])))
         s = sessions.get(mid)
         rec["months_since_strategy_session"] = (
-            months(max(r["session_date"] for r in s), d) if s else math.nan)
-        rec.update(_engagement(eng.get(mid, []), min_respondents))
+            months(max(r["session_date"] for r in s), d, config.days_per_month) if s else math.nan)
+        rec.update(_engagement(eng.get(mid, []), min_resp, config))
         rec["innovations_per_100_staff"] = div(len(innovations.get(mid, [])) * 100, m["staff_count"])
         rec["member_share"] = m["member_share"]
-        rec.update(_contracts(contracts.get(mid, []), d))
-        rec.update(_reviews(reviews.get(mid, []), d))
-        statuses = {c: rate(c, rec[c]) for c in INDICATORS}
-        rec.update({f"{c}_status": s for c, s in statuses.items()})
-        rec["overall_status"] = overall(stage, statuses)
+        rec.update(_contracts(contracts.get(mid, []), d, config))
+        rec.update(_reviews(reviews.get(mid, []), d, config))
+
+        statuses = {}
+        for c in config.indicators:
+            status = rate(c, rec[c], config)
+            if c in config.max_evidence_months:
+                evidence = rec[EVIDENCE_OF[c]]
+                rec[f"{c}_evidence_date"] = evidence
+                old = is_stale(rec[c], evidence, d, config.max_evidence_months[c])
+                rec[f"{c}_stale"] = old
+                if old:
+                    status = "no_data"  # the value is still shown, but not rated
+            statuses[c] = rec[f"{c}_status"] = status
+        areas = {}
+        for area, signals in config.areas.items():
+            per_signal = []
+            for signal, columns in signals.items():
+                rec[f"{signal}_signal_status"] = worst(statuses[c] for c in columns)
+                per_signal.append(rec[f"{signal}_signal_status"])
+            areas[area] = rec[f"{area}_status"] = area_status(per_signal, config)
+        rec["_cliff"] = stage not in STAGES and cliff_holds(statuses, config)
+        rec["overall_status"] = overall(stage, statuses, areas, config)
         records.append(rec)
-    columns = (["mutual_id", "stage"] + [x for c in INDICATORS for x in (c, f"{c}_status")]
-               + ["early_peak", "overall_status", "_phase_conflict"])
-    return pd.DataFrame.from_records(records, columns=columns).set_index("mutual_id").sort_index()
+    frame = pd.DataFrame.from_records(records, columns=["mutual_id"] + output_order(config))
+    for c in config.max_evidence_months:
+        frame[f"{c}_evidence_date"] = pd.to_datetime(frame[f"{c}_evidence_date"])
+    return frame.set_index("mutual_id").sort_index()

@@ -1,16 +1,25 @@
 """The CLI's indicators agree with an independent plain-pandas recomputation.
 
-``tests/recompute.py`` recomputes every indicator straight from the CSV files
-(no DuckDB, no SQL, no ``mutuals.services``, no config file) following the
-written definitions literally. Here we run ``python -m mutuals indicators`` in a
-subprocess on the same CSVs and compare, mutual by mutual and column by column:
+``tests/recompute.py`` recomputes every indicator, evidence date, staleness flag,
+status, area status and the overall status straight from the CSV files (no DuckDB,
+no SQL, no ``mutuals.services``; only the numbers of the rules file, read with
+tomllib) following the written definitions literally. Here we run
+``python -m mutuals indicators`` in a subprocess on the same CSVs and compare,
+mutual by mutual and column by column, every column of
+:func:`mutuals.services.indicators.output_columns` except ``overall_reasons``:
 
 * the set of mutual_ids must be identical;
-* stage, every ``<indicator>_status``, early_peak and overall_status must match exactly;
-* numbers must agree within 1e-6 (relative or absolute). ``--format json`` carries
-  ~10 decimals so the 1e-6 test applies directly; ``--format csv`` prints
-  ``%.6g`` (six significant digits), so there the tolerance also allows half a
-  unit in the sixth printed digit.
+* name, sector, region, stage, every ``<indicator>_status`` (staleness applied),
+  every ``<indicator>_stale``, every ``<area>_status``, early_peak and
+  overall_status must match exactly;
+* every ``<indicator>_evidence_date`` must be the same day (or both null);
+* numbers must agree within 1e-6 (relative or absolute); both formats carry ten
+  significant digits, well inside that.
+
+``overall_reasons`` is text, so it is only checked for what it must say: it is
+non-empty; it mentions the re-tender cliff when the cliff holds; it names every
+red area (and for ``watch`` every amber area) by its short label; and it gives
+the date of every stale piece of evidence with "is over N months old".
 
 Data sets: the bundled sample in ``data/`` (at its data date and two earlier
 as-of dates), the hand-made fixture (at its data date, at boundary dates and
@@ -41,7 +50,12 @@ from tests.fixtures import handmade
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = REPO_ROOT / "data"
 TOLERANCE = 1e-6
-EXACT_COLUMNS = ["stage"] + [f"{c}_status" for c in rc.INDICATORS] + ["early_peak", "overall_status"]
+NUMBER_COLUMNS = list(rc.INDICATORS)
+DATE_COLUMNS = [f"{c}_evidence_date" for c in rc.AGED]
+STALE_COLUMNS = [f"{c}_stale" for c in rc.AGED]
+EXACT_COLUMNS = (["name", "sector", "region", "stage"] + [f"{c}_status" for c in rc.INDICATORS] + STALE_COLUMNS
+                 + [f"{a}_status" for a in rc.AREAS] + ["early_peak", "overall_status"])
+NOT_COMPARED = {"mutual_id", "overall_reasons"}  # the index; text checked by check_reasons
 
 
 def _mutual(mid: str, **kw) -> dict:
@@ -79,6 +93,14 @@ _EDGE_ROWS: dict[str, list[dict]] = {
         _mutual("M9", spin_out_date="2026-06-30", staff_count="5", member_share=""),
         # Spins out the day after D with no appraisal date: not visible.
         _mutual("M10", spin_out_date="2026-07-01"),
+        # Evidence ages on D = 2026-06-30 (24 calendar months before D is 2024-06-30):
+        # M11: finance and plan exactly 24 months old (current); survey and review one day older (stale).
+        _mutual("M11"),
+        # M12: finance and plan one day over 24 months (stale); survey and review exactly 24 months (current).
+        _mutual("M12"),
+        # M13: a financial year ending on a leap day, 2024-02-29: + 24 months = 2026-02-28 (current on
+        # 2026-02-28, stale on D); a review on 2024-02-27 (stale on 2026-02-28 too).
+        _mutual("M13"),
     ],
     "contracts": [
         # M7: K7A and K7B tie on value (C1, C2 500k each): the main contract is the earlier end, K7A,
@@ -90,6 +112,9 @@ _EDGE_ROWS: dict[str, list[dict]] = {
         _contract("K7D", "M7", "C1", "2020-01-01", "2026-06-29", "900000"),
         # M9: the only active contract is worth nothing: shares null, months still defined.
         _contract("K9A", "M9", "C1", "2026-01-01", "2028-01-01", "0"),
+        # M11, M12: one contract ending 184 days after D: months 6.0 (red), shares 1.0 (red).
+        _contract("K11A", "M11", "C1", "2020-01-01", "2026-12-31", "1000000"),
+        _contract("K12A", "M12", "C1", "2020-01-01", "2026-12-31", "1000000"),
     ],
     "financials": [
         # M7: a zero-income year, then income 1m (parent 0.6 exactly), surplus 0.01, reserves 3.0 months.
@@ -97,11 +122,22 @@ _EDGE_ROWS: dict[str, list[dict]] = {
         _fin("M7", "2026-03-31", "600000", "200000", "200000", "990000", "247500"),
         # M8: no parent income, zero expenditure, no reserves figure.
         _fin("M8", "2026-03-31", "0", "500000", "500000", "0", ""),
+        # M11, M12: parent share 0.9 (red), reserves 100k / (1.1m / 12) = 1.09 months (amber),
+        # surplus -0.1 (red), growth 0 (green).
+        _fin("M11", "2023-06-30", "900000", "50000", "50000", "1000000", "100000"),
+        _fin("M11", "2024-06-30", "900000", "50000", "50000", "1100000", "100000"),
+        _fin("M12", "2023-06-29", "900000", "50000", "50000", "1000000", "100000"),
+        _fin("M12", "2024-06-29", "900000", "50000", "50000", "1100000", "100000"),
+        # M13: parent 0.5, reserves 300k / 75k = 4 months, surplus 0.1: all green; one year, so no growth.
+        _fin("M13", "2024-02-29", "500000", "250000", "250000", "900000", "300000"),
     ],
     "plan_targets": [
         # M7: the latest year with both rows has a zero plan: plan indicators null (not the 2025 plan).
         {"mutual_id": "M7", "year_end": "2025-03-31", "planned_income": "1000000", "planned_non_parent_income": "0"},
         {"mutual_id": "M7", "year_end": "2026-03-31", "planned_income": "0", "planned_non_parent_income": "0"},
+        # M11, M12: plan 1m with 0.1 non-parent: delivery 1.0, non-parent vs plan 0 (both green).
+        {"mutual_id": "M11", "year_end": "2024-06-30", "planned_income": "1000000", "planned_non_parent_income": "100000"},
+        {"mutual_id": "M12", "year_end": "2024-06-29", "planned_income": "1000000", "planned_non_parent_income": "100000"},
     ],
     "engagement": [
         # M7: two waves tie on the peak (8.0); the earliest is options_appraisal. The latest wave has exactly
@@ -115,6 +151,10 @@ _EDGE_ROWS: dict[str, list[dict]] = {
         _wave("M8", "2026-01-01", "spun_out", "All", "30", "20", "7.7", "7.7", "7.7"),
         # M9: a wave with no eligible staff: response rate and score null.
         _wave("M9", "2026-05-01", "transition", "All", "0", "0", "7", "7", "7"),
+        # M11: 20 of 40 at 6.0 one day over 24 months (score red, change 0, response 0.5: all stale).
+        _wave("M11", "2024-06-29", "spun_out", "All", "40", "20", "6", "6", "6"),
+        # M12: 20 of 40 at 8.0 exactly 24 months before D (all green and current).
+        _wave("M12", "2024-06-30", "spun_out", "All", "40", "20", "8", "8", "8"),
     ],
     "strategy_sessions": [
         {"mutual_id": "M7", "session_date": "2025-06-30", "kind": "away_day"},
@@ -128,12 +168,20 @@ _EDGE_ROWS: dict[str, list[dict]] = {
         {"mutual_id": "M7", "innovation_date": "2026-01-01", "title": "d", "origin": "staff", "status": "piloted", "annual_saving": ""},
         {"mutual_id": "M7", "innovation_date": "2026-01-01", "title": "e", "origin": "management", "status": "embedded", "annual_saving": ""},
         {"mutual_id": "M8", "innovation_date": "2026-01-01", "title": "f", "origin": "staff", "status": "embedded", "annual_saving": ""},
+        # M12: 1 per 40 staff = 2.5 per 100 (green).
+        {"mutual_id": "M12", "innovation_date": "2026-01-01", "title": "g", "origin": "staff", "status": "embedded", "annual_saving": ""},
     ],
     "relationship_reviews": [
         {"mutual_id": "M7", "commissioner_id": "C1", "review_date": "2026-01-01", "kind": "k", "rating": "5"},
         {"mutual_id": "M7", "commissioner_id": "C2", "review_date": "2026-01-01", "kind": "k", "rating": "4"},
         {"mutual_id": "M7", "commissioner_id": "C3", "review_date": "2026-03-01", "kind": "k", "rating": "3"},
         {"mutual_id": "M7", "commissioner_id": "C2", "review_date": "2026-03-01", "kind": "k", "rating": "2"},
+        # M11: rating 2 one day over 24 months (stale); 731 days since the review (24.02 months: red).
+        {"mutual_id": "M11", "commissioner_id": "C1", "review_date": "2024-06-29", "kind": "k", "rating": "2"},
+        # M12: rating 2 exactly 24 months old (red, current); 730 days since the review (23.98 months: red).
+        {"mutual_id": "M12", "commissioner_id": "C1", "review_date": "2024-06-30", "kind": "k", "rating": "2"},
+        # M13: rating 4 on 2024-02-27.
+        {"mutual_id": "M13", "commissioner_id": "C1", "review_date": "2024-02-27", "kind": "k", "rating": "4"},
     ],
 }
 EDGE_TABLES = {name: rows + _EDGE_ROWS.get(name, []) for name, rows in handmade.TABLES.items()}
@@ -160,6 +208,7 @@ SCENARIOS = [
     Scenario("handmade", "2017-03-31"),  # K1 ends on D, K2 starts the next day; M2 not yet surveyed
     Scenario("edge"),
     Scenario("edge", min_respondents=12),  # M7's 11-respondent latest wave becomes suppressed
+    Scenario("edge", "2026-02-28"),  # M13's leap-day year end is exactly 24 months old
 ]
 # CSV (what users read) for every scenario; JSON (full precision, so the 1e-6 test is exact) for the
 # sample and the edge cases. Each run costs about a second of start-up, so the list is kept short.
@@ -193,9 +242,14 @@ def _parse(text: str, fmt: str) -> pd.DataFrame:
     else:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
         frame = frame.replace("", None)
-        frame["early_peak"] = frame["early_peak"].map({"True": True, "False": False, "true": True, "false": False})
-    for col in rc.INDICATORS:
+        words = {"True": True, "False": False, "true": True, "false": False}
+        for col in ["early_peak"] + [c for c in STALE_COLUMNS if c in frame]:
+            frame[col] = frame[col].map(lambda v: words.get(v, v))  # anything else stays and fails loudly
+    for col in NUMBER_COLUMNS:
         frame[col] = pd.to_numeric(frame[col]).astype("float64")
+    for col in DATE_COLUMNS:
+        if col in frame:
+            frame[col] = pd.to_datetime(frame[col]).dt.normalize()
     frame["mutual_id"] = frame["mutual_id"].astype(str)
     return frame.set_index("mutual_id")
 
@@ -248,14 +302,16 @@ def recomputed(loaded_tables):
 
 # --------------------------------------------------------------------------- comparing
 
-def _numbers_agree(cli: float, mine: float, fmt: str) -> bool:
+def _numbers_agree(cli: float, mine: float) -> bool:
     if math.isnan(cli) or math.isnan(mine):
         return math.isnan(cli) and math.isnan(mine)
-    tol = TOLERANCE * max(1.0, abs(mine))
-    if fmt == "csv" and cli != 0:
-        # %.6g keeps six significant digits: allow half a unit in the last one.
-        tol = max(tol, 0.5 * 10 ** (math.floor(math.log10(abs(cli))) - 5) * (1 + 1e-9))
-    return abs(cli - mine) <= tol
+    return abs(cli - mine) <= TOLERANCE * max(1.0, abs(mine))
+
+
+def _same_day(a, b) -> bool:
+    if pd.isna(a) or pd.isna(b):
+        return pd.isna(a) and pd.isna(b)
+    return pd.Timestamp(a).normalize() == pd.Timestamp(b).normalize()
 
 
 def _show(value) -> str:
@@ -268,9 +324,17 @@ def _same(a, b) -> bool:
     return a == b
 
 
-def compare(cli: pd.DataFrame, mine: pd.DataFrame, fmt: str) -> list[str]:
-    """Every disagreement as 'mutual, column: cli=…, recompute=…'."""
+def compare(cli: pd.DataFrame, mine: pd.DataFrame) -> list[str]:
+    """Every disagreement as 'mutual, column: cli=…, recompute=…'; also any CLI column left uncompared."""
     problems: list[str] = []
+    compared = set(NUMBER_COLUMNS) | set(DATE_COLUMNS) | set(EXACT_COLUMNS)
+    uncompared = [c for c in cli.columns if c not in compared | NOT_COMPARED]
+    if uncompared:
+        problems.append(f"CLI columns the comparison does not cover: {uncompared}")
+    missing = sorted(compared - set(cli.columns))
+    if missing:
+        problems.append(f"columns missing from the CLI output: {missing}")
+        return problems
     only_cli = sorted(set(cli.index) - set(mine.index))
     only_mine = sorted(set(mine.index) - set(cli.index))
     if only_cli:
@@ -281,12 +345,47 @@ def compare(cli: pd.DataFrame, mine: pd.DataFrame, fmt: str) -> list[str]:
         problems.append(f"duplicate mutual_ids in the CLI output: {sorted(cli.index[cli.index.duplicated()])}")
     for mid in sorted(set(cli.index) & set(mine.index)):
         c, m = cli.loc[mid], mine.loc[mid]
-        for col in rc.INDICATORS:
-            if not _numbers_agree(float(c[col]), float(m[col]), fmt):
+        for col in NUMBER_COLUMNS:
+            if not _numbers_agree(float(c[col]), float(m[col])):
+                problems.append(f"{mid}, {col}: cli={_show(c[col])}, recompute={_show(m[col])}")
+        for col in DATE_COLUMNS:
+            if not _same_day(c[col], m[col]):
                 problems.append(f"{mid}, {col}: cli={_show(c[col])}, recompute={_show(m[col])}")
         for col in EXACT_COLUMNS:
             if not _same(c[col], m[col]):
                 problems.append(f"{mid}, {col}: cli={_show(c[col])}, recompute={_show(m[col])}")
+    return problems
+
+
+def _day(value) -> str:
+    """30 Jun 2020: the date style of the reasons (written here, not taken from mutuals.formatting)."""
+    ts = pd.Timestamp(value)
+    return f"{ts.day} {ts:%b %Y}"
+
+
+def check_reasons(cli: pd.DataFrame, mine: pd.DataFrame) -> list[str]:
+    """What each ``overall_reasons`` must say, given the recomputed statuses."""
+    problems: list[str] = []
+    config = rc.CONFIG
+    for mid in sorted(set(cli.index) & set(mine.index)):
+        text, m = cli.loc[mid, "overall_reasons"], mine.loc[mid]
+        if not isinstance(text, str) or not text.strip():
+            problems.append(f"{mid}: empty overall_reasons ({m['overall_status']})")
+            continue
+        if m["stage"] != "trading":
+            continue
+        if m["_cliff"] and "re-tender cliff" not in text.lower():
+            problems.append(f"{mid}: the re-tender cliff holds but the reasons do not say so: {text!r}")
+        named = ["red"] + (["amber"] if m["overall_status"] == "watch" else [])
+        for area in rc.AREAS:
+            if m[f"{area}_status"] in named and config.area_short[area] not in text:
+                problems.append(f"{mid}: {area} is {m[f'{area}_status']} but {config.area_short[area]!r} "
+                                f"is not in the reasons: {text!r}")
+        for c in rc.AGED:
+            if m[f"{c}_stale"]:
+                sentence = f"{_day(m[f'{c}_evidence_date'])} is over {config.max_evidence_months[c]} months old"
+                if sentence not in text:
+                    problems.append(f"{mid}: {c} is stale but {sentence!r} is not in the reasons: {text!r}")
     return problems
 
 
@@ -299,7 +398,7 @@ def test_cli_matches_independent_recomputation(scenario, fmt, cli_outputs, recom
     assert conflicts.empty, f"waves whose rows disagree on phase (definition ambiguous): {conflicts.to_dict()}"
     assert len(mine) > 0, "no mutual is visible: the comparison would be vacuous"
 
-    problems = compare(cli, mine, fmt)
+    problems = compare(cli, mine) + check_reasons(cli, mine)
     if problems:
         shown = "\n".join(problems[:60])
         more = f"\n… and {len(problems) - 60} more" if len(problems) > 60 else ""
@@ -308,16 +407,37 @@ def test_cli_matches_independent_recomputation(scenario, fmt, cli_outputs, recom
 
 
 def test_sample_comparison_is_not_vacuous(recomputed):
-    """At the sample's data date every indicator has values and the verdicts vary."""
+    """At the sample's data date every indicator has values, evidence is dated and the verdicts vary."""
     mine = recomputed(Scenario("sample"))
     assert len(mine) >= 10
     empty = [c for c in rc.INDICATORS if mine[c].notna().sum() == 0]
     assert not empty, f"indicators with no value for any mutual: {empty}"
+    undated = [c for c in DATE_COLUMNS if mine[c].notna().sum() == 0]
+    assert not undated, f"evidence dates missing for every mutual: {undated}"
     assert mine["overall_status"].nunique() >= 3
 
 
+def test_edge_comparison_covers_staleness_both_ways(recomputed):
+    """Across the edge scenarios, every evidence-aged indicator is seen both stale and current."""
+    frames = [recomputed(s) for s in SCENARIOS if s.dataset == "edge"]
+    for c in rc.AGED:
+        flags = pd.concat([f.loc[f[c].notna(), f"{c}_stale"] for f in frames])
+        assert flags.any() and not flags.all(), c
+
+
+def test_comparison_covers_every_output_column():
+    """Every column the CLI prints is compared, except the reasons (checked by check_reasons)."""
+    from mutuals.services.indicators import output_columns
+
+    compared = set(NUMBER_COLUMNS) | set(DATE_COLUMNS) | set(EXACT_COLUMNS)
+    assert set(output_columns()) - NOT_COMPARED == compared
+    assert set(compared) <= set(rc.output_order()), "the recomputation must produce every compared column"
+
+
 def test_recomputation_is_independent_of_the_product():
-    """tests/recompute.py must not import the product, DuckDB or read its SQL/config."""
+    """tests/recompute.py must not import the product, DuckDB or the tests, nor read the SQL.
+
+    It may read the numbers of the rules file itself, with tomllib (not through mutuals.rules)."""
     source = Path(rc.__file__).read_text(encoding="utf-8")
     tree = ast.parse(source)
     code = source.replace(ast.get_docstring(tree, clean=False) or "", "")
@@ -327,8 +447,8 @@ def test_recomputation_is_independent_of_the_product():
             imported |= {a.name.split(".")[0] for a in node.names}
         elif isinstance(node, ast.ImportFrom):
             imported.add((node.module or "").split(".")[0])
-    assert not imported & {"mutuals", "duckdb", "tomllib", "tests"}, imported
-    assert ".sql" not in code and "indicators.toml" not in code
+    assert not imported & {"mutuals", "duckdb", "tests"}, imported
+    assert ".sql" not in code and "queries" not in code
 
 
 def test_handmade_recomputation_matches_the_worked_example(recomputed):
@@ -352,17 +472,40 @@ def test_handmade_recomputation_matches_the_worked_example(recomputed):
     assert m1["relationship_rating"] == pytest.approx(3.5)
     assert m1["reserves_months"] == pytest.approx(2.0)
     assert m1["income_growth"] == pytest.approx(0.1)
-    assert m1["overall_status"] == "concern"
+    # Evidence: plan and finance FY ending 2026-03-31, latest wave 2025-10-01, latest review 2026-02-15.
+    assert m1["plan_delivery_evidence_date"] == pd.Timestamp("2026-03-31")
+    assert m1["response_rate_evidence_date"] == pd.Timestamp("2025-10-01")
+    assert m1["income_growth_evidence_date"] == pd.Timestamp("2026-03-31")
+    assert m1["relationship_rating_evidence_date"] == pd.Timestamp("2026-02-15")
+    assert not any(m1[f"{c}_stale"] for c in rc.AGED)
+    # Signals: plan amber (two ambers count once), reflection green -> leadership green. Engagement:
+    # engagement red (change from peak), voice amber, innovation amber, ownership green -> amber (1 red).
+    # Relationship: dependency amber, contract horizon red, relationship care amber -> amber (1 red).
+    # Finance: reserves amber, margin green, growth green -> green (1 amber). No cliff (parent share amber).
+    assert [m1[f"{a}_status"] for a in ("leadership", "engagement", "relationship", "finance")] == [
+        "green", "amber", "amber", "green"]
+    assert m1["overall_status"] == "watch"  # 2 amber areas
     m2 = mine.loc["M2"]
     assert math.isnan(m2["engagement_score"]) and m2["response_rate"] == pytest.approx(0.2)
+    assert m2["engagement_score_evidence_date"] == pd.Timestamp("2025-11-01")  # dated though suppressed
+    assert not m2["engagement_score_stale"]  # a null value is never stale
     assert math.isnan(m2["reserves_months"])  # zero expenditure
-    assert mine.loc["M3", "stage"] == "ceased" and mine.loc["M4", "stage"] == "pre_spin_out"
+    # Cliff: months to main contract end 7.1 (red) and parent share 0.9 (red).
+    assert bool(m2["_cliff"]) and m2["overall_status"] == "at_risk"
+    m3 = mine.loc["M3"]
+    assert m3["stage"] == "ceased" and mine.loc["M4", "stage"] == "pre_spin_out"
+    # M3's only financial year ends 2020-03-31: + 24 months = 2022-03-31 < D, so stale.
+    assert m3["parent_income_share"] == pytest.approx(1.0)
+    assert bool(m3["parent_income_share_stale"]) and m3["parent_income_share_status"] == "no_data"
+    assert not m3["income_growth_stale"]  # no previous year: null, so not stale
+    # M5 has no data: only innovations (0, red) is rated -> engagement amber, the rest no_data.
+    assert mine.loc["M5", "overall_status"] == "sustainable"
 
 
 def test_edge_recomputation_matches_hand_working(recomputed):
     """Anchor the recomputation on the edge cases (D = 2026-06-30), so agreement is not shared error."""
     mine = recomputed(Scenario("edge"))
-    assert list(mine.index) == ["M1", "M2", "M3", "M4", "M5", "M7", "M8", "M9"]  # not M6 or M10
+    assert list(mine.index) == ["M1", "M11", "M12", "M13", "M2", "M3", "M4", "M5", "M7", "M8", "M9"]  # not M6, M10
     m7 = mine.loc["M7"]
     assert m7["largest_commissioner_share"] == pytest.approx(0.4)  # 500k of 1.25m active
     assert m7["months_to_main_contract_end"] == pytest.approx(365 / 30.4375)  # K7A: tie, earlier end
@@ -390,3 +533,58 @@ def test_edge_recomputation_matches_hand_working(recomputed):
     assert m9["months_to_main_contract_end"] == pytest.approx(550 / 30.4375)
     suppressed = recomputed(Scenario("edge", min_respondents=12)).loc["M7"]
     assert math.isnan(suppressed["engagement_score"]) and not suppressed["early_peak"]
+
+
+def test_edge_staleness_matches_hand_working(recomputed):
+    """Evidence exactly 24 calendar months old is current; one day older is stale (D = 2026-06-30)."""
+    mine = recomputed(Scenario("edge"))
+    finance = ["parent_income_share", "reserves_months", "surplus_margin", "income_growth"]
+    survey = ["engagement_score", "engagement_change_from_peak", "response_rate"]
+    m11 = mine.loc["M11"]  # finance/plan 2024-06-30 (exactly 24 months), survey/review 2024-06-29
+    assert m11["parent_income_share_evidence_date"] == pd.Timestamp("2024-06-30")
+    assert m11["engagement_score_evidence_date"] == pd.Timestamp("2024-06-29")
+    assert not any(m11[f"{c}_stale"] for c in finance + ["plan_delivery", "non_parent_share_vs_plan"])
+    assert all(m11[f"{c}_stale"] for c in survey + ["relationship_rating"])
+    assert [m11[f"{c}_status"] for c in finance] == ["red", "amber", "red", "green"]
+    assert {m11[f"{c}_status"] for c in survey + ["relationship_rating"]} == {"no_data"}
+    assert m11["engagement_score"] == pytest.approx(6.0)  # the stale value is still shown
+    assert m11["months_since_relationship_review_status"] == "red"  # 731 days: not evidence-aged
+    # Areas: leadership green (plan green, reflection no_data); engagement amber (only innovation, red,
+    # and ownership, green, are rated); relationship red (dependency, horizon, care all red); finance
+    # amber (margin red). One red area, but the cliff holds (months 6.0 red, parent share 0.9 red).
+    assert [m11[f"{a}_status"] for a in ("leadership", "engagement", "relationship", "finance")] == [
+        "green", "amber", "red", "amber"]
+    assert bool(m11["_cliff"]) and m11["overall_status"] == "at_risk"
+
+    m12 = mine.loc["M12"]  # finance/plan 2024-06-29 (one day over), survey/review 2024-06-30
+    assert all(m12[f"{c}_stale"] for c in finance + ["plan_delivery", "non_parent_share_vs_plan"])
+    assert not any(m12[f"{c}_stale"] for c in survey + ["relationship_rating"])
+    assert m12["parent_income_share"] == pytest.approx(0.9)
+    assert m12["parent_income_share_status"] == "no_data"
+    assert m12["relationship_rating_status"] == "red" and m12["engagement_score_status"] == "green"
+    # Stale parent share: no cliff. Relationship red (largest share, horizon, care), engagement green,
+    # leadership and finance no_data: one red area -> concern (it would be at_risk were the year current).
+    assert [m12[f"{a}_status"] for a in ("leadership", "engagement", "relationship", "finance")] == [
+        "no_data", "green", "red", "no_data"]
+    assert not m12["_cliff"] and m12["overall_status"] == "concern"
+
+    m13 = mine.loc["M13"]  # year end 2024-02-29: stale on D
+    assert bool(m13["parent_income_share_stale"]) and m13["finance_status"] == "no_data"
+    leap = recomputed(Scenario("edge", "2026-02-28")).loc["M13"]
+    # 2024-02-29 + 24 months = 2026-02-28 (no 29 Feb in 2026) = D: current. Review 2024-02-27: stale.
+    assert not leap["parent_income_share_stale"]
+    assert [leap[f"{c}_status"] for c in finance] == ["green", "green", "green", "no_data"]
+    assert bool(leap["relationship_rating_stale"]) and leap["relationship_rating_status"] == "no_data"
+    # Relationship care: rating no_data, 732 days since review (24.05 months, red) -> relationship amber;
+    # engagement amber (innovation red, ownership green); finance green -> 2 amber areas: watch.
+    assert [leap[f"{a}_status"] for a in ("leadership", "engagement", "relationship", "finance")] == [
+        "no_data", "amber", "amber", "green"]
+    assert leap["overall_status"] == "watch"
+
+
+@pytest.mark.parametrize(("day", "months", "expected"), [
+    ("2024-06-30", 24, "2026-06-30"), ("2024-02-29", 24, "2026-02-28"), ("2024-08-31", 24, "2026-08-31"),
+    ("2023-12-31", 24, "2025-12-31"), ("2024-01-31", 1, "2024-02-29"), ("2024-11-30", 3, "2025-02-28"),
+])
+def test_recompute_calendar_months(day, months, expected):
+    assert rc.add_months(pd.Timestamp(day), months) == pd.Timestamp(expected)

@@ -146,7 +146,7 @@ def _threshold_rules(column: str, y_domain: list[float] | None = None, *, zero: 
     for status, value in (("green", ind.green), ("amber", ind.amber)):
         if y_domain and not (y_domain[0] <= value <= y_domain[1]):
             continue
-        style = fmt.STATUS_STYLES[status]
+        style = fmt.status_style(status)
         shown = f"{value:g}/5" if ind.format == "rating5" else fmt.format_value(value, ind.format)
         words.append(f"{style.word.lower()} {'≥' if ind.direction == 'higher' else '≤'} {shown}")
         rows.append({"y": value, "colour": style.colour})
@@ -157,6 +157,11 @@ def _threshold_rules(column: str, y_domain: list[float] | None = None, *, zero: 
         layers.append(alt.Chart(pd.DataFrame(rows)).mark_rule(strokeWidth=1.3, strokeDash=[5, 4]).encode(
             y=alt.Y("y:Q"), stroke=alt.Stroke("colour:N", scale=None, legend=None)))
     return layers, (f"dashed lines: {' and '.join(words)}" if words else "")
+
+
+def _min_respondents(value: int | None) -> int:
+    """The suppression minimum given, else the config's."""
+    return int(value) if value is not None else load_rules().min_respondents
 
 
 def _suppressed_layers(frame: pd.DataFrame, x: alt.X, height: int, min_respondents: int) -> list[alt.Chart]:
@@ -333,7 +338,7 @@ def _kind_word(kind: str) -> str:
 
 
 def sessions_chart(sessions: pd.DataFrame, as_of: date) -> alt.TopLevelMixin:
-    """Timeline of leadership strategy sessions with gaps of more than 12 months highlighted."""
+    """Timeline of leadership strategy sessions with gaps beyond the indicator's amber line highlighted."""
     title = "Leadership strategy sessions"
     if sessions.empty:
         return no_data_chart(title, "No leadership strategy session on record")
@@ -379,11 +384,12 @@ def sessions_caption(sessions: pd.DataFrame, as_of: date) -> str:
     first, last = sessions["session_date"].min(), sessions["session_date"].max()
     since = (pd.Timestamp(as_of) - pd.Timestamp(last)).days / load_rules().days_per_month
     text = f"{len(sessions)} strategy session(s) between {fmt.day(first)} and {fmt.day(last)}; "
+    limit = f"{load_rules().by_column('months_since_strategy_session').amber:g} months"
     if gaps.empty:
-        text += "no gap of more than 12 months. "
+        text += f"no gap of more than {limit}. "
     else:
         longest = gaps.sort_values("months").iloc[-1]
-        text += (f"{len(gaps)} gap(s) of more than 12 months, the longest {fmt.month_count(longest['months'])} "
+        text += (f"{len(gaps)} gap(s) of more than {limit}, the longest {fmt.month_count(longest['months'])} "
                  f"(from {fmt.day(longest['start'])}). ")
     return text + f"The latest was {fmt.month_count(since)} before {fmt.day(as_of)}."
 
@@ -438,8 +444,9 @@ def _peak(scored: pd.DataFrame) -> dict | None:
 
 
 def engagement_journey_chart(waves: pd.DataFrame, sector: pd.DataFrame, profile: dict, as_of: date,
-                             min_respondents: int = 11) -> alt.TopLevelMixin:
+                             min_respondents: int | None = None) -> alt.TopLevelMixin:
     """The engagement score over the journey, phases shaded, peak marked, the sector's band behind."""
+    min_respondents = _min_respondents(min_respondents)
     title = "Staff engagement through the spin-out journey"
     spans = phase_spans(waves, profile, as_of)
     scored = waves.dropna(subset=["engagement_score"]).sort_values("survey_date")
@@ -528,8 +535,9 @@ def engagement_journey_chart(waves: pd.DataFrame, sector: pd.DataFrame, profile:
     return _finish(layers, title, subtitle, height=height)
 
 
-def engagement_journey_caption(waves: pd.DataFrame, sector: pd.DataFrame, min_respondents: int = 11,
+def engagement_journey_caption(waves: pd.DataFrame, sector: pd.DataFrame, min_respondents: int | None = None,
                                as_of: date | None = None) -> str:
+    min_respondents = _min_respondents(min_respondents)
     when = f" up to {fmt.day(as_of)}" if as_of else ""
     if waves.empty:
         return f"No staff survey is on record{when}."
@@ -557,8 +565,9 @@ def engagement_journey_caption(waves: pd.DataFrame, sector: pd.DataFrame, min_re
     return text + supp
 
 
-def subscores_chart(waves: pd.DataFrame, min_respondents: int = 11) -> alt.TopLevelMixin:
+def subscores_chart(waves: pd.DataFrame, min_respondents: int | None = None) -> alt.TopLevelMixin:
     """Motivation, involvement and advocacy over the survey waves (colour, shape and dash per sub-score)."""
+    min_respondents = _min_respondents(min_respondents)
     title = "Engagement sub-scores"
     if waves.empty:
         return no_data_chart(title, "No staff survey on record")
@@ -596,7 +605,8 @@ def subscores_chart(waves: pd.DataFrame, min_respondents: int = 11) -> alt.TopLe
     return _finish(layers, title, "Each 0–10: the mean of three survey items, weighted by respondents", height=height)
 
 
-def subscores_caption(waves: pd.DataFrame, min_respondents: int = 11) -> str:
+def subscores_caption(waves: pd.DataFrame, min_respondents: int | None = None) -> str:
+    min_respondents = _min_respondents(min_respondents)
     scored = waves.dropna(subset=["engagement_score"]).sort_values("survey_date")
     if scored.empty:
         n = len(waves)
@@ -626,8 +636,9 @@ def _wave_label(dates: pd.Series) -> pd.Series:
     return labels
 
 
-def response_rate_chart(waves: pd.DataFrame, min_respondents: int = 11) -> alt.TopLevelMixin:
+def response_rate_chart(waves: pd.DataFrame, min_respondents: int | None = None) -> alt.TopLevelMixin:
     """Survey response rate per wave, with the green and amber thresholds."""
+    min_respondents = _min_respondents(min_respondents)
     title = "Survey response rate"
     frame = waves.dropna(subset=["response_rate"]).sort_values("survey_date")
     if frame.empty:
@@ -1028,8 +1039,9 @@ def mutual_charts(view) -> dict[str, list[ChartSpec]]:
 # --------------------------------------------------------------------------- tables for download
 
 
-def waves_table(waves: pd.DataFrame, min_respondents: int = 11) -> pd.DataFrame:
+def waves_table(waves: pd.DataFrame, min_respondents: int | None = None) -> pd.DataFrame:
     """Survey waves as shown: a suppressed wave's scores read 'suppressed (n < 11)', never a number."""
+    min_respondents = _min_respondents(min_respondents)
     label = f"suppressed (n < {min_respondents})"
     out = pd.DataFrame({
         "survey_date": waves["survey_date"].map(lambda d: pd.Timestamp(d).date()),
@@ -1048,7 +1060,7 @@ def download_tables(view) -> dict[str, pd.DataFrame]:
     from mutuals.services.mutual import indicator_table
 
     table = indicator_table(view)
-    indicators = table[["factor", "label", "value_text", "status_text", "change_text", "sector_median_text",
+    indicators = table[["area", "label", "value_text", "status_text", "change_text", "sector_median_text",
                         "sector_n"]].rename(columns={
                             "label": "indicator", "value_text": "value", "status_text": "status",
                             "change_text": "change_on_a_year", "sector_median_text": "sector_median"})

@@ -11,19 +11,17 @@ import pandas as pd
 from mutuals import formatting as fmt
 from mutuals.rules import Rules, load_rules
 
-OVERALL_ORDER = ["at_risk", "concern", "watch", "sustainable", "pre_spin_out", "ceased"]
 MAX_MATRIX_ROWS = 150
-SHORT_FACTORS = {"leadership": "Leadership", "engagement": "Engagement", "relationship": "Commissioner",
-                 "finance": "Finance"}
 
 
-def _status_scale(styles: dict[str, fmt.StatusStyle], order: list[str]) -> alt.Scale:
-    return alt.Scale(domain=[styles[s].label for s in order], range=[styles[s].colour for s in order])
+def _status_scale(order: list[str]) -> alt.Scale:
+    styles = [fmt.status_style(s) for s in order]
+    return alt.Scale(domain=[s.label for s in styles], range=[s.colour for s in styles])
 
 
 def matrix_rows(indicators: pd.DataFrame, limit: int = MAX_MATRIX_ROWS) -> pd.DataFrame:
     """The mutuals the matrix shows: the ``limit`` most severe (status, then reds), in status-then-name order."""
-    rank = indicators["overall_status"].map({s: i for i, s in enumerate(OVERALL_ORDER)})
+    rank = indicators["overall_status"].map(load_rules().overall_rank)
     severe = indicators.assign(_rank=rank, _reds=-indicators["reds"]).sort_values(["_rank", "_reds", "name"],
                                                                                   kind="stable").head(limit)
     return severe.sort_values(["_rank", "name"], kind="stable").drop(columns=["_rank", "_reds"])
@@ -33,32 +31,37 @@ def status_matrix_html(rows: pd.DataFrame, link_query: str = "", rules: Rules | 
     """The status matrix as an accessible HTML table (fast to draw, readable by screen readers).
 
     One row per mutual (``rows`` in display order, with ``overall_reasons``), one column per
-    indicator grouped under its factor. Each cell shows the status as colour plus symbol, with the
+    indicator grouped under its area, after one column per area. Each cell shows the status as colour plus symbol, with the
     value and status word on hover (``title``) and for assistive technology (``aria-label``). A
     mutual's name links to its page (``mutual?mutual=ID`` plus ``link_query``, e.g. the filters).
     """
     rules = rules or load_rules()
     esc = html.escape
-    groups = [(factor, rules.for_factor(factor)) for factor in rules.factors]
+    groups = [(area, rules.for_area(area.key)) for area in rules.areas]
     head1 = ['<th rowspan="2" scope="col" class="sm-name">Mutual</th>',
-             '<th rowspan="2" scope="col" class="sm-vert"><span>Overall</span></th>']
-    head1 += [f'<th colspan="{len(inds)}" scope="colgroup" class="sm-group">{esc(SHORT_FACTORS.get(f, f))}</th>'
-              for f, inds in groups if inds]
-    head2 = [f'<th scope="col" class="sm-vert"><span>{esc(i.label)}</span></th>' for _, inds in groups for i in inds]
+             '<th rowspan="2" scope="col" class="sm-vert"><span>Overall</span></th>',
+             f'<th colspan="{len(rules.areas)}" scope="colgroup" class="sm-group">Areas</th>']
+    head1 += [f'<th colspan="{len(inds)}" scope="colgroup" class="sm-group">{esc(a.short)}</th>'
+              for a, inds in groups if inds]
+    head2 = [f'<th scope="col" class="sm-vert sm-area"><span>{esc(a.short)}</span></th>' for a in rules.areas]
+    head2 += [f'<th scope="col" class="sm-vert"><span>{esc(i.label)}</span></th>' for _, inds in groups for i in inds]
     body = []
     suffix = f"&{link_query}" if link_query else ""
     for r in rows.to_dict("records"):
-        overall = fmt.OVERALL_STYLES[r["overall_status"]]
+        overall = fmt.status_style(r["overall_status"])
         cells = [f'<th scope="row" class="sm-name"><a href="mutual?mutual={esc(str(r["mutual_id"]))}{esc(suffix)}" '
                  f'target="_self">{esc(str(r["name"]))}</a></th>',
                  _cell(overall, f'{overall.word}: {r.get("overall_reasons", "")}')]
+        for area in rules.areas:
+            style = fmt.status_style(r[area.status_column])
+            cells.append(_cell(style, f"{area.label} area: {style.word}", css="sm-area"))
         for _, inds in groups:
             for ind in inds:
-                style = fmt.STATUS_STYLES[r[ind.status_column]]
-                cells.append(_cell(style, f"{ind.label}: {fmt.format_value(r[ind.column], ind.format)} ({style.word})"))
+                style = fmt.status_style(r[ind.status_column])
+                cells.append(_cell(style, _hover(r, ind, style.word)))
         body.append(f"<tr>{''.join(cells)}</tr>")
-    legend = " ".join(f'<span class="sm-key" style="background:{st.colour};color:{_ink(st.colour)}">'
-                      f"{esc(st.label)}</span>" for st in [*fmt.STATUS_STYLES.values(), *fmt.OVERALL_STYLES.values()])
+    legend = " ".join(f'<span class="sm-key" style="background:{st.colour};color:{st.ink}">'
+                      f"{esc(st.label)}</span>" for st in [*rules.statuses.values(), *rules.overall_statuses.values()])
     return (f"<style>{MATRIX_CSS}</style><div class='sm-wrap'><table class='status-matrix'>"
             f"<thead><tr>{''.join(head1)}</tr><tr>{''.join(head2)}</tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table></div><p class='sm-legend'>{legend}</p>")
@@ -74,31 +77,40 @@ MATRIX_CSS = """
 .status-matrix th.sm-vert{vertical-align:bottom;height:11rem;padding:0}
 .status-matrix th.sm-vert span{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap}
 .status-matrix td{width:1.7rem;height:1.35rem;text-align:center;font-weight:700;border-radius:3px;cursor:default}
+.status-matrix td.sm-area,.status-matrix th.sm-area{outline:2px solid #333;outline-offset:-1px}
 .sm-legend{font-size:0.8rem;line-height:2}
 .sm-key{padding:0.1rem 0.45rem;border-radius:0.7rem;margin-right:0.2rem;white-space:nowrap}
 """
 
 
-def _ink(colour: str) -> str:
-    """Black text on light fills, white on dark ones."""
-    return "#000" if colour in ("#E69F00", "#F0E442", "#56B4E9", "#999999") else "#fff"
+def _hover(row: dict, ind, word: str) -> str:
+    """'Reserves cover: 2.1 months (Amber), latest financial year 31 Mar 2026' (stale evidence says so)."""
+    text = f"{ind.label}: {fmt.format_value(row[ind.column], ind.format)} ({word})"
+    if ind.evidence_column and not fmt.is_missing(row.get(ind.evidence_column)):
+        text += f", {ind.evidence} {fmt.day(row[ind.evidence_column])}"
+        if row.get(ind.stale_column):
+            text += f": stale, over {ind.max_evidence_months} months old"
+    return text
 
 
-def _cell(style: fmt.StatusStyle, text: str) -> str:
+def _cell(style: fmt.StatusStyle, text: str, css: str = "") -> str:
     label = html.escape(text, quote=True)
-    return (f'<td style="background:{style.colour};color:{_ink(style.colour)}" title="{label}" '
+    klass = f' class="{css}"' if css else ""
+    return (f'<td{klass} style="background:{style.colour};color:{style.ink}" title="{label}" '
             f'aria-label="{label}">{html.escape(style.symbol)}</td>')
 
 
 def matrix_caption(indicators: pd.DataFrame, shown: int | None = None) -> str:
     counts = indicators["overall_status"].value_counts()
     n = len(indicators)
-    parts = [f"{int(counts.get(s, 0))} {fmt.OVERALL_STYLES[s].word.lower()}" for s in OVERALL_ORDER if counts.get(s)]
-    reds = indicators.filter(like="_status").drop(columns=["overall_status"], errors="ignore").eq("red").sum()
+    parts = [f"{int(counts.get(s, 0))} {fmt.status_style(s).word.lower()}" for s in load_rules().overall_order
+             if counts.get(s)]
+    rules = load_rules()
+    reds = indicators[[i.status_column for i in rules.indicators]].eq("red").sum()
     top = reds.sort_values(ascending=False)
     worst = ""
     if len(top) and top.iloc[0] > 0:
-        label = load_rules().by_column(top.index[0].removesuffix("_status")).label.lower()
+        label = rules.by_column(top.index[0].removesuffix("_status")).label.lower()
         worst = f" The most common red is {label} ({int(top.iloc[0])} of {n})."
     shown_text = (f" Showing the {shown} most severe; download the table for all {n}."
                   if shown is not None and shown < n else "")
@@ -108,8 +120,11 @@ def matrix_caption(indicators: pd.DataFrame, shown: int | None = None) -> str:
 MAX_TIMELINE_MUTUALS = 30
 
 
-def expiry_frame(contracts: pd.DataFrame, indicators: pd.DataFrame, as_of: date, months: int = 36) -> pd.DataFrame:
-    """Active contracts ending within ``months`` of ``as_of``, with the mutual's parent dependency."""
+def expiry_frame(contracts: pd.DataFrame, indicators: pd.DataFrame, as_of: date,
+                 months: int | None = None) -> pd.DataFrame:
+    """Active contracts ending within ``months`` (default: the config's timeline) of ``as_of``, with the
+    mutual's parent dependency."""
+    months = months if months is not None else load_rules().settings.expiry_timeline_months
     horizon = pd.Timestamp(as_of) + pd.DateOffset(months=months)
     frame = contracts[pd.to_datetime(contracts["end_date"]) <= horizon].copy()
     frame = frame.drop(columns=[c for c in ("sector", "region", "service_area", "outcome", "is_spin_out_contract",
@@ -129,16 +144,19 @@ def timeline_rows(frame: pd.DataFrame, limit: int = MAX_TIMELINE_MUTUALS) -> pd.
     return frame[frame["mutual_id"].isin(value.head(limit).index)]
 
 
-def expiry_timeline(frame: pd.DataFrame, as_of: date) -> alt.Chart:
+def expiry_timeline(frame: pd.DataFrame, as_of: date, months: int | None = None) -> alt.Chart:
     """Contracts by end date, sized by annual value, coloured by the mutual's parent dependency."""
+    months = months if months is not None else load_rules().settings.expiry_timeline_months
     d = pd.Timestamp(as_of)
-    marks = pd.DataFrame({"date": [d + pd.DateOffset(months=m) for m in (12, 24)],
-                          "label": ["12 months", "24 months"]})
+    horizon = load_rules().by_column("months_to_main_contract_end")  # its amber and green lines
+    steps = sorted({int(horizon.amber), int(horizon.green)})
+    marks = pd.DataFrame({"date": [d + pd.DateOffset(months=m) for m in steps],
+                          "label": [f"{m} months" for m in steps]})
     frame = frame.assign(first_end=frame.groupby("mutual_id")["end_date"].transform("min"))
     order = alt.EncodingSortField(field="first_end", op="min", order="ascending")
     points = alt.Chart(frame).mark_circle(opacity=0.85, stroke="black", strokeWidth=0.5).encode(
         x=alt.X("end_date:T", title="Contract end date",
-                scale=alt.Scale(domain=[d.isoformat(), (d + pd.DateOffset(months=36)).isoformat()]),
+                scale=alt.Scale(domain=[d.isoformat(), (d + pd.DateOffset(months=months)).isoformat()]),
                 axis=alt.Axis(format="%b %Y", tickCount=6)),
         y=alt.Y("mutual_name:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
         size=alt.Size("annual_value:Q", title="Annual value", scale=alt.Scale(range=[40, 900]),
@@ -160,16 +178,23 @@ def expiry_timeline(frame: pd.DataFrame, as_of: date) -> alt.Chart:
     return alt.layer(points, rules, labels).properties(height=alt.Step(24))
 
 
-def expiry_caption(frame: pd.DataFrame, shown_mutuals: int | None = None) -> str:
+def expiry_window_text(months: int | None = None) -> str:
+    """'the next 36 months' (the config's expiry timeline)."""
+    return f"the next {months if months is not None else load_rules().settings.expiry_timeline_months} months"
+
+
+def expiry_caption(frame: pd.DataFrame, shown_mutuals: int | None = None, months: int | None = None) -> str:
+    months = months if months is not None else load_rules().settings.expiry_timeline_months
     if frame.empty:
-        return "No active contract ends in the next 36 months."
-    soon = frame[frame["months_to_end"] <= 12]
+        return f"No active contract ends in {expiry_window_text(months)}."
+    red_line = int(load_rules().by_column("months_to_main_contract_end").amber)
+    soon = frame[frame["months_to_end"] <= red_line]
     largest = frame.sort_values("annual_value", ascending=False).iloc[0]
     mutuals = frame["mutual_id"].nunique()
     shown = (f" Showing the {shown_mutuals} of {mutuals} mutuals with the most value ending."
              if shown_mutuals is not None and shown_mutuals < mutuals else "")
-    return (f"{fmt.money(soon['annual_value'].sum())} a year across {len(soon)} contract(s) ends within 12 months, "
-            f"{fmt.money(frame['annual_value'].sum())} within 36. Largest: {largest['mutual_name']}'s "
+    return (f"{fmt.money(soon['annual_value'].sum())} a year across {len(soon)} contract(s) ends within {red_line} months, "
+            f"{fmt.money(frame['annual_value'].sum())} within {months}. Largest: {largest['mutual_name']}'s "
             f"{fmt.money(largest['annual_value'])} contract with {largest['commissioner_name']}, ending in "
             f"{fmt.month_count(largest['months_to_end'])}.{shown}")
 
@@ -178,8 +203,7 @@ def dependency_frame(indicators: pd.DataFrame) -> pd.DataFrame:
     """The mutuals with both a parent income share and an engagement trend, with display text."""
     columns = ["mutual_id", "name", "overall_status", "parent_income_share", "engagement_change_from_peak"]
     frame = indicators[columns].dropna(subset=["parent_income_share", "engagement_change_from_peak"]).copy()
-    styles = fmt.OVERALL_STYLES
-    frame["status_label"] = frame["overall_status"].map(lambda s: styles[s].label)
+    frame["status_label"] = frame["overall_status"].map(fmt.overall_label)
     frame["dependency_text"] = frame["parent_income_share"].map(fmt.percent)
     frame["change_text"] = frame["engagement_change_from_peak"].map(fmt.score_change)
     return frame
@@ -199,17 +223,16 @@ def dependency_scatter(frame: pd.DataFrame, rules: Rules | None = None) -> alt.C
                                                 fontWeight="bold").encode(x="x2:Q", y="y:Q", text="label:N")
     guides = alt.Chart(pd.DataFrame({"x": [x_cut]})).mark_rule(strokeDash=[4, 4], color="#555").encode(x="x:Q")
     hguide = alt.Chart(pd.DataFrame({"y": [y_cut]})).mark_rule(strokeDash=[4, 4], color="#555").encode(y="y:Q")
-    styles = fmt.OVERALL_STYLES
-    order = [s for s in OVERALL_ORDER]
+    order = list(rules.overall_order)
     points = alt.Chart(frame).mark_point(filled=True, size=90, opacity=0.9, stroke="black", strokeWidth=0.5).encode(
         x=alt.X("parent_income_share:Q", title="Parent income share", scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(format="%")),
         y=alt.Y("engagement_change_from_peak:Q", title="Engagement change from peak (points)",
                 scale=alt.Scale(domain=[y_min, 0.2])),
-        color=alt.Color("status_label:N", title="Overall status", scale=_status_scale(styles, order),
+        color=alt.Color("status_label:N", title="Overall status", scale=_status_scale(order),
                         legend=alt.Legend(orient="bottom", columns=3)),
         shape=alt.Shape("status_label:N", title="Overall status", legend=alt.Legend(orient="bottom", columns=3),
-                        scale=alt.Scale(domain=[styles[s].label for s in order],
+                        scale=alt.Scale(domain=[fmt.overall_label(s) for s in order],
                                         range=["cross", "triangle-up", "diamond", "circle", "square", "square"])),
         tooltip=[alt.Tooltip("name:N", title="Mutual"), alt.Tooltip("dependency_text:N", title="Parent share"),
                  alt.Tooltip("change_text:N", title="Change from peak"),

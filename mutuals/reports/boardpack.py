@@ -63,7 +63,6 @@ ACCENT = colors.HexColor("#0072B2")  # Okabe-Ito blue
 NOTICE_FILL = colors.HexColor("#FFF3D6")
 NOTICE_EDGE = colors.HexColor("#E69F00")
 
-SECTION_TITLES = {"finance": "Finance"}  # the factor names come from the rules config
 
 
 # ---------------------------------------------------------------------------------------------
@@ -330,18 +329,9 @@ def _hex(colour: str) -> colors.Color:
     return colors.HexColor(colour)
 
 
-def _text_on(colour: str) -> colors.Color:
-    """Black or white, whichever contrasts more with ``colour`` (WCAG relative luminance)."""
-    def channel(c: float) -> float:
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-    c = _hex(colour)
-    lum = 0.2126 * channel(c.red) + 0.7152 * channel(c.green) + 0.0722 * channel(c.blue)
-    return colors.black if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else colors.white
-
-
 def _status_style(status: str, overall: bool = False) -> fmt.StatusStyle:
-    table = fmt.OVERALL_STYLES if overall else fmt.STATUS_STYLES
-    return table.get(status) or fmt.StatusStyle(str(status), "?", "#999999")
+    """The status's style from the rules config (``overall`` is kept for call sites' readability)."""
+    return fmt.status_style(status)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -365,7 +355,7 @@ class StatusPill(Flowable):
         c.setFillColor(_hex(self.style.colour))
         c.setStrokeColor(_hex(self.style.colour))
         c.roundRect(0, 0, self.pill_width, self.pill_height, self.pill_height / 2, stroke=0, fill=1)
-        c.setFillColor(_text_on(self.style.colour))
+        c.setFillColor(_hex(self.style.ink))
         c.setFont(fonts().bold, self.font_size)
         c.drawString(self.pad_x, self.pad_y + 0.22 * self.font_size, self.text)
 
@@ -739,24 +729,34 @@ def _grid_style(n_rows: int, header_rows: int = 1) -> list[tuple]:
 def _status_cell(status: str, overall: bool = False, style: str = "cell_bold") -> tuple[Paragraph, tuple[str, str]]:
     """A status as bold symbol + word, and the background colour for its cell."""
     st = _status_style(status, overall)
-    text_colour = "#" + _text_on(st.colour).hexval()[2:]
-    p = Paragraph(f'<font color="{text_colour}">{escape(fonts().text(st.label).strip())}</font>', styles()[style])
+    p = Paragraph(f'<font color="{st.ink}">{escape(fonts().text(st.label).strip())}</font>', styles()[style])
     return p, (st.colour, status)
 
 
+def _evidence_cell(r: dict) -> Paragraph:
+    """The evidence date, and 'stale: not rated' when it is too old to rate."""
+    if fmt.is_missing(r.get("evidence_date")):
+        return para("–", "cell")
+    text = escape(fmt.day(r["evidence_date"]))
+    if r.get("stale"):
+        text += '<br/><font size="7.5"><b>⌛ stale: not rated</b></font>'
+    return Paragraph(fonts().text(text), styles()["cell"])
+
+
 def indicator_section_table(rows: pd.DataFrame, view: MutualView) -> Table:
-    """Indicator | Value | Status | Change on a year earlier | Sector median (n)."""
+    """Indicator | Value | Status | Evidence date | Change on a year earlier | Sector median (n)."""
     prev = fmt.day(view.previous_as_of)
     head = [para("Indicator", "cell_head"), para("Value", "cell_head"), para("Status", "cell_head"),
-            para(f"Change since {prev}", "cell_head"), para("Sector median (n)", "cell_head")]
+            para("Evidence", "cell_head"), para(f"Change since {prev}", "cell_head"),
+            para("Sector median (n)", "cell_head")]
     data, style = [head], _grid_style(len(rows) + 1)
     for i, r in enumerate(rows.to_dict("records"), start=1):
         status_p, (colour, _) = _status_cell(r["status"])
         median = "–" if not r["sector_n"] else f"{r['sector_median_text']} (n = {r['sector_n']})"
-        data.append([para(r["label"], "cell_bold"), para(r["value_text"], "cell"), status_p,
+        data.append([para(r["label"], "cell_bold"), para(r["value_text"], "cell"), status_p, _evidence_cell(r),
                      para(r["change_text"], "cell"), para(median, "cell")])
         style.append(("BACKGROUND", (2, i), (2, i), _hex(colour)))
-    widths = [0.30, 0.16, 0.14, 0.19, 0.21]
+    widths = [0.27, 0.14, 0.13, 0.13, 0.15, 0.18]
     table = Table(data, colWidths=[w * FRAME_WIDTH for w in widths], repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle(style))
     return table
@@ -955,26 +955,27 @@ def _reasons(view: MutualView) -> list[str]:
     return ["No reasons were recorded for this status."]
 
 
-def _glance_table(table: pd.DataFrame, rules: Rules, width: float) -> Table:
-    """Per factor: how many indicators are green, amber, red or without data."""
-    order = ["green", "amber", "red", "no_data"]
-    head = [para("Factor", "cell_head")]
+def _glance_table(view: MutualView, table: pd.DataFrame, rules: Rules, width: float) -> Table:
+    """Per area: its status, then how many indicators are green, amber, red or without data."""
+    order = list(rules.statuses)
+    head = [para("Area", "cell_head"), para("Area status", "cell_head")]
     style = _grid_style(len(FACTORS) + 1)
-    for j, status in enumerate(order, start=1):
+    for j, status in enumerate(order, start=2):
         p, (colour, _) = _status_cell(status, style="cell_status_head")
         head.append(p)
         style.append(("BACKGROUND", (j, 0), (j, 0), _hex(colour)))
     data = [head]
-    for factor in FACTORS:
-        rows = table[table["factor_key"] == factor]
-        counts = rows["status"].value_counts()
-        data.append([para(rules.factors[factor], "cell")] +
+    for i, factor in enumerate(FACTORS, start=1):
+        counts = table.loc[table["area_key"] == factor, "status"].value_counts()
+        area_p, (colour, _) = _status_cell(view.area_statuses[factor])
+        style.append(("BACKGROUND", (1, i), (1, i), _hex(colour)))
+        data.append([para(rules.area(factor).label, "cell"), area_p] +
                     [para(str(int(counts.get(s, 0))), "cell_centre") for s in order])
-    style += [("ALIGN", (1, 0), (-1, -1), "CENTER"), ("LEFTPADDING", (1, 0), (-1, 0), 2),
-              ("RIGHTPADDING", (1, 0), (-1, 0), 2)]
-    first = 0.36 * width
-    rest = (width - first) / 4
-    t = Table(data, colWidths=[first] + [rest] * 4, hAlign="LEFT")
+    style += [("ALIGN", (2, 0), (-1, -1), "CENTER"), ("LEFTPADDING", (2, 0), (-1, 0), 2),
+              ("RIGHTPADDING", (2, 0), (-1, 0), 2)]
+    first, second = 0.30 * width, 0.18 * width
+    rest = (width - first - second) / len(order)
+    t = Table(data, colWidths=[first, second] + [rest] * len(order), hAlign="LEFT")
     t.setStyle(TableStyle(style))
     return t
 
@@ -1013,9 +1014,10 @@ def _cover(view: MutualView, table: pd.DataFrame, rules: Rules, doc: PackDocumen
     story.append(FrameBreak())
 
     # Right column: indicators at a glance and the contents.
-    story += [para("Indicators at a glance", "h2"), _glance_table(table, rules, doc.right_column_width),
+    story += [para("Indicators at a glance", "h2"), _glance_table(view, table, rules, doc.right_column_width),
               Spacer(1, 4),
-              para("Number of indicators in each status. A status is shown as colour, symbol and word.", "small"),
+              para("Each area's status, and the number of its indicators in each status. A status is shown as "
+                   "colour, symbol and word; stale evidence (too old to rate) counts as no data.", "small"),
               para("Contents", "h2")]
     story.append(ContentsList(contents, doc.layout, doc.right_column_width))
     return story
@@ -1026,6 +1028,10 @@ def _section(view: MutualView, number: int, factor: str, title: str, rows: pd.Da
     story: list[Flowable] = [NextPageTemplate("body"), PageBreak(),
                              SectionHeading(f"{number}  {title}", key=f"section-{factor}"),
                              Rule(FRAME_WIDTH)]
+    area_p, (colour, _) = _status_cell(view.area_statuses[factor])
+    badge = Table([[para("Area status", "cell_bold"), area_p]], colWidths=[28 * mm, 32 * mm], hAlign="LEFT")
+    badge.setStyle(TableStyle(_grid_style(1, header_rows=0) + [("BACKGROUND", (1, 0), (1, 0), _hex(colour))]))
+    story += [badge, Spacer(1, 4)]
     sentences = view.commentary.get(factor) or []
     if sentences:
         story.append(para(" ".join(sentences), "lead"))
@@ -1141,7 +1147,7 @@ def board_pack_bytes(view: MutualView, charts: dict[str, list] | None = None) ->
     table = indicator_table(view)
     rendered = render_charts(_charts_for(view) if charts is None else charts)
 
-    titles = {f: rules.factors.get(f) or SECTION_TITLES.get(f, f.title()) for f in FACTORS}
+    titles = {f: rules.area(f).label for f in FACTORS}
     contents = [(f"section-{f}", f"{n}  {titles[f]}") for n, f in enumerate(FACTORS, start=1)]
     contents.append(("appendix", "Appendix: methodology"))
 
@@ -1150,7 +1156,7 @@ def board_pack_bytes(view: MutualView, charts: dict[str, list] | None = None) ->
     doc = PackDocument(buffer, view, layout)
     story = _cover(view, table, rules, doc, contents)
     for number, factor in enumerate(FACTORS, start=1):
-        story += _section(view, number, factor, titles[factor], table[table["factor_key"] == factor],
+        story += _section(view, number, factor, titles[factor], table[table["area_key"] == factor],
                           rendered[factor])
     story += _appendix(view, rules)
     doc.build(story, canvasmaker=_canvas_class(view, layout))

@@ -14,7 +14,7 @@ from mutuals.rules import load_rules
 from mutuals.services.indicators import QueryRunner, compute_indicators, data_date
 from mutuals.services.portfolio import year_earlier
 
-FACTORS = ("leadership", "engagement", "relationship", "finance")
+FACTORS = tuple(area.key for area in load_rules().areas)  # the config's areas, in order
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,11 @@ class MutualView:
         return [r for r in text.split("; ") if r]
 
     @property
+    def area_statuses(self) -> dict[str, str]:
+        """Each area's status as of the date ('no_data' when the mutual does not appear yet)."""
+        return {a.key: self.indicators.get(a.status_column) or "no_data" for a in load_rules().areas}
+
+    @property
     def years_since_spin_out(self) -> float:
         return (pd.Timestamp(self.as_of) - pd.Timestamp(self.profile["spin_out_date"])).days / 365.25
 
@@ -84,8 +89,16 @@ def sector_medians(sector_frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def evidence_text(indicator, evidence_date, is_stale: bool) -> str:
+    """'Latest plan year 31 Mar 2016: over 24 months old, not rated' or 'Latest survey wave 20 Oct 2025'."""
+    if indicator.evidence is None or fmt.is_missing(evidence_date):
+        return ""
+    text = f"{indicator.evidence.capitalize()} {fmt.day(evidence_date)}"
+    return text + (f": over {indicator.max_evidence_months} months old, not rated" if is_stale else "")
+
+
 def indicator_table(view: MutualView) -> pd.DataFrame:
-    """One row per indicator: factor, label, value, status, change on a year earlier, sector median and n."""
+    """One row per indicator: area, label, value, status, evidence, change on a year earlier, sector median and n."""
     rules = load_rules()
     medians = view.sector_medians.set_index("indicator")
     rows = []
@@ -93,13 +106,17 @@ def indicator_table(view: MutualView) -> pd.DataFrame:
         value = view.indicators.get(ind.column)
         before = view.previous.get(ind.column)
         status = view.indicators.get(ind.status_column, "no_data")
+        evidence = view.indicators.get(ind.evidence_column) if ind.evidence_column else None
+        is_stale = bool(view.indicators.get(ind.stale_column)) if ind.stale_column else False
         delta = None if fmt.is_missing(value) or fmt.is_missing(before) else float(value) - float(before)
         median = medians.loc[ind.column, "median"] if ind.column in medians.index else np.nan
         n = int(medians.loc[ind.column, "n"]) if ind.column in medians.index else 0
         rows.append({
-            "factor": rules.factors[ind.factor], "factor_key": ind.factor, "indicator": ind.column,
+            "area": rules.area(ind.area).label, "area_key": ind.area, "indicator": ind.column,
             "label": ind.label, "value": value, "value_text": fmt.format_value(value, ind.format),
             "status": status, "status_text": fmt.status_label(status),
+            "evidence_date": fmt.as_date(evidence), "stale": is_stale,
+            "evidence_text": evidence_text(ind, evidence, is_stale),
             "change": delta, "change_text": fmt.change(delta, ind.format),
             "sector_median": median, "sector_median_text": fmt.format_value(median, ind.format), "sector_n": n,
             "format": ind.format,
@@ -110,6 +127,8 @@ def indicator_table(view: MutualView) -> pd.DataFrame:
 def commentary(view: MutualView) -> dict[str, list[str]]:
     """Two or three plain-language sentences per factor, generated from the data."""
     r = view.indicators
+    rules = load_rules()
+    settings = rules.settings
     out: dict[str, list[str]] = {f: [] for f in FACTORS}
     if not r:
         for f in FACTORS:
@@ -141,7 +160,7 @@ def commentary(view: MutualView) -> dict[str, list[str]]:
     if has("engagement_score"):
         change = r.get("engagement_change_from_peak")
         peak_phase = fmt.PHASE_WORDS.get(r.get("peak_phase"), "an earlier phase")
-        if has("engagement_change_from_peak") and float(change) < -0.05:
+        if has("engagement_change_from_peak") and float(change) < -settings.at_peak_tolerance:
             eng.append(f"Engagement is {abs(float(change)):.1f} points below its {peak_phase}-phase peak "
                        f"({fmt.score10(r['peak_score'])}), at {fmt.score10(r['engagement_score'])}.")
         else:
@@ -178,8 +197,10 @@ def commentary(view: MutualView) -> dict[str, list[str]]:
     # Finance
     fin = out["finance"]
     if has("reserves_months"):
+        low, high = settings.reserves_typical_months
+        thin = rules.by_column("reserves_months").green
         fin.append(f"Reserves cover {fmt.months(r['reserves_months'])} of spending "
-                   f"(typical charities hold 2–4; under 3 is thin).")
+                   f"(typical charities hold {low:g}–{high:g}; under {thin:g} is thin).")
     if has("surplus_margin"):
         margin = float(r["surplus_margin"])
         fin.append(f"The latest year ended with a {'surplus' if margin >= 0 else 'deficit'} of "

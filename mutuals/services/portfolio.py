@@ -9,14 +9,14 @@ from datetime import date
 import pandas as pd
 
 from mutuals import formatting as fmt
-from mutuals.rules import OVERALL_STATUSES, load_rules
+from mutuals.rules import load_rules
 from mutuals.services.indicators import QueryRunner, compute_indicators, overall_reasons
-from mutuals.services.warnings import OVERALL_RANK, count_warnings, early_warnings
+from mutuals.services.warnings import count_warnings, early_warnings
 
 
 def year_earlier(day: date) -> date:
-    """The same date a year before (29 Feb falls back to 28 Feb)."""
-    return (pd.Timestamp(day) - pd.DateOffset(years=1)).date()
+    """The comparison date: the same date ``comparison_years`` (config) before (29 Feb falls back to 28 Feb)."""
+    return (pd.Timestamp(day) - pd.DateOffset(years=load_rules().settings.comparison_years)).date()
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class PortfolioView:
 
     def ranked(self) -> pd.DataFrame:
         """Mutuals most severe first: overall status, then number of reds, then name."""
-        frame = self.indicators.assign(_rank=self.indicators["overall_status"].map(OVERALL_RANK),
+        frame = self.indicators.assign(_rank=self.indicators["overall_status"].map(load_rules().overall_rank),
                                        _reds=-self.indicators["reds"])
         return frame.sort_values(["_rank", "_reds", "name"], kind="stable").drop(columns=["_rank", "_reds"])
 
@@ -81,26 +81,31 @@ def _figures(indicators: pd.DataFrame, contracts: pd.DataFrame, as_of: date) -> 
     live = indicators[indicators["stage"] != "ceased"]
     ends = pd.to_datetime(contracts["end_date"])
     d = pd.Timestamp(as_of)
+    rules = load_rules()
     out = {
         "mutuals": float(len(live)),
         "staff": float(live["staff_count"].fillna(0).sum()),
         "contract_value": float(contracts["annual_value"].sum()),
-        "ending_12m": float(contracts.loc[ends <= d + pd.Timedelta(days=365), "annual_value"].sum()),
-        "ending_24m": float(contracts.loc[ends <= d + pd.Timedelta(days=730), "annual_value"].sum()),
     }
+    for days in rules.settings.headline_windows_days:
+        out[f"ending_{days}d"] = float(contracts.loc[ends <= d + pd.Timedelta(days=days), "annual_value"].sum())
     counts = indicators["overall_status"].value_counts()
-    for status in OVERALL_STATUSES:
+    for status in rules.overall_order:
         out[f"status_{status}"] = float(counts.get(status, 0))
     return out
 
 
-HEADLINE_LABELS = [
-    ("mutuals", "Mutuals", "count", "Mutuals in the portfolio that have not ceased trading."),
-    ("staff", "Staff", "count", "Total staff of those mutuals."),
-    ("contract_value", "Annual contract value", "money", "Annual value of all contracts active on the as-of date."),
-    ("ending_12m", "Value ending ≤ 12 months", "money", "Annual value of active contracts ending within 365 days."),
-    ("ending_24m", "Value ending ≤ 24 months", "money", "Annual value of active contracts ending within 730 days."),
-]
+def headline_labels() -> list[tuple[str, str, str, str]]:
+    """(key, label, kind, help) of the headline figures; the 'value ending' windows come from the config."""
+    labels = [
+        ("mutuals", "Mutuals", "count", "Mutuals in the portfolio that have not ceased trading."),
+        ("staff", "Staff", "count", "Total staff of those mutuals."),
+        ("contract_value", "Annual contract value", "money", "Annual value of all contracts active on the as-of date."),
+    ]
+    for days in load_rules().settings.headline_windows_days:
+        labels.append((f"ending_{days}d", f"Value ending ≤ {round(days / load_rules().days_per_month)} months", "money",
+                       f"Annual value of active contracts ending within {days} days."))
+    return labels
 
 
 def build_portfolio(db: QueryRunner, as_of: date, **filters) -> PortfolioView:
@@ -118,9 +123,9 @@ def build_portfolio(db: QueryRunner, as_of: date, **filters) -> PortfolioView:
         now, contracts = at(as_of)
         before, contracts_before = previous_job.result()
     current, previous = _figures(now, contracts, as_of), _figures(before, contracts_before, previous_as_of)
-    headlines = [Headline(k, label, current[k], previous[k], kind, help) for k, label, kind, help in HEADLINE_LABELS]
-    for status in ("at_risk", "concern", "watch", "sustainable", "pre_spin_out", "ceased"):
-        style = fmt.OVERALL_STYLES[status]
+    headlines = [Headline(k, label, current[k], previous[k], kind, help) for k, label, kind, help in headline_labels()]
+    for status in load_rules().overall_order:
+        style = fmt.status_style(status)
         headlines.append(Headline(f"status_{status}", style.label, current[f"status_{status}"],
                                   previous[f"status_{status}"], "count",
                                   f"Mutuals whose overall status is {style.word.lower()}."))

@@ -12,8 +12,7 @@ from typing import Callable
 import pandas as pd
 
 from mutuals import formatting as fmt
-
-OVERALL_RANK = {"at_risk": 0, "concern": 1, "watch": 2, "sustainable": 3, "pre_spin_out": 4, "ceased": 5}
+from mutuals.rules import load_rules
 
 
 def _contract(r: dict) -> str:
@@ -45,8 +44,8 @@ RED_WARNINGS: list[tuple[str, int, Callable[[dict], str]]] = [
     ("non_parent_share_vs_plan", 8, lambda r: "Non-parent income share is "
                                               f"{fmt.points(-float(r['non_parent_share_vs_plan'])).lstrip('+')} "
                                               "behind the plan."),
-    ("engagement_score", 9, lambda r: f"Staff engagement is {fmt.score10(r['engagement_score'])}, "
-                                      "below the 6.5 amber line."),
+    ("engagement_score", 9, lambda r: f"Staff engagement is {fmt.score10(r['engagement_score'])}, below the "
+                                      f"{fmt.score10(load_rules().by_column('engagement_score').amber)} amber line."),
     ("response_rate", 10, lambda r: f"Only {fmt.percent(r['response_rate'])} of staff answered the latest survey."),
     ("months_since_strategy_session", 11, lambda r: "No leadership strategy session for "
                                                     f"{fmt.month_count(r['months_since_strategy_session'])}."),
@@ -95,8 +94,9 @@ def early_warnings(indicators: pd.DataFrame) -> pd.DataFrame:
     wanted = list(dict.fromkeys(["mutual_id", "name", "overall_status", "stage", "reds", "early_peak"]
                                 + [c for c, _, _ in RED_WARNINGS] + statuses + CONTEXT))
     rows = []
+    ranks = load_rules().overall_rank
     for r in flagged[wanted].to_dict("records"):
-        rank = OVERALL_RANK.get(r["overall_status"], 9)
+        rank = ranks.get(r["overall_status"], 9)
         for weight, column, text in warnings_for(r):
             rows.append((r["mutual_id"], r["name"], r["overall_status"], rank * 100 + weight, column, text,
                          -int(r.get("reds", 0))))

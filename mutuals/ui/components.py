@@ -20,16 +20,28 @@ def slug(text: str) -> str:
 
 def badge_html(style: fmt.StatusStyle, size: str = "0.9rem") -> str:
     """A pill with colour, symbol and word (never colour alone)."""
-    dark_text = style.colour in ("#E69F00", "#F0E442", "#56B4E9", "#999999")
     return (
-        f'<span class="status-badge" style="background:{style.colour};color:{"#000" if dark_text else "#fff"};'
+        f'<span class="status-badge" style="background:{style.colour};color:{style.ink};'
         f'padding:0.1rem 0.55rem;border-radius:0.8rem;font-size:{size};font-weight:600;white-space:nowrap">'
         f"{html.escape(style.label)}</span>"
     )
 
 
 def overall_badge(status: str, size: str = "0.9rem") -> str:
-    return badge_html(fmt.OVERALL_STYLES.get(status, fmt.STATUS_STYLES["no_data"]), size)
+    return badge_html(fmt.status_style(status), size)
+
+
+def area_status_line(area_short: str, status: str) -> str:
+    """'Relationship area: ✖ Red' as a labelled badge (colour, symbol and word)."""
+    return (f'<div class="area-status">{html.escape(area_short)} area: '
+            f"{badge_html(fmt.status_style(status), '0.85rem')}</div>")
+
+
+def area_strip(areas: list[tuple[str, str]]) -> str:
+    """The four area statuses in a row: 'Leadership ✓ Green · Engagement ▲ Amber …'."""
+    cells = " &nbsp;·&nbsp; ".join(f"{html.escape(name)} {badge_html(fmt.status_style(status), '0.8rem')}"
+                                   for name, status in areas)
+    return f'<div class="area-strip" style="margin:0.3rem 0">Areas: {cells}</div>'
 
 
 def chart(chart_obj: alt.TopLevelMixin | dict, caption: str, key: str, *, exports: bool = True) -> None:
@@ -71,7 +83,7 @@ def indicator_card(row: dict) -> str:
 
     ``row`` is one row of :func:`mutuals.services.mutual.indicator_table`.
     """
-    style = fmt.STATUS_STYLES.get(row.get("status"), fmt.STATUS_STYLES["no_data"])
+    style = fmt.status_style(row.get("status") or "no_data")
     median = (f"Sector median {html.escape(str(row['sector_median_text']))} (n = {int(row['sector_n'])})"
               if row.get("sector_n") else "No sector median")
     return (
@@ -81,10 +93,25 @@ def indicator_card(row: dict) -> str:
         f"{html.escape(str(row['label']))}</div>"
         f'<div class="indicator-value" style="font-size:1.3rem;font-weight:700;line-height:1.3">'
         f"{html.escape(str(row['value_text']))}</div>"
-        f"<div>{badge_html(style, '0.8rem')}</div>"
+        f"<div>{badge_html(style, '0.8rem')}{_stale_mark(row)}</div>"
         f'<div style="font-size:0.78rem;color:#444;margin-top:0.3rem">'
+        f"{_evidence_line(row)}"
         f"Change on a year: {html.escape(str(row['change_text']))}<br>{median}</div></div>"
     )
+
+
+def _stale_mark(row: dict) -> str:
+    if not row.get("stale"):
+        return ""
+    return (' <span class="stale-mark" style="border:1px solid #555;color:#222;padding:0 0.4rem;'
+            'border-radius:0.6rem;font-size:0.75rem;white-space:nowrap">⌛ Stale</span>')
+
+
+def _evidence_line(row: dict) -> str:
+    """'Evidence: latest plan year 31 Mar 2016 (over 24 months old: not rated)<br>'."""
+    if not row.get("evidence_text"):
+        return ""
+    return f'<span class="evidence">{html.escape(str(row["evidence_text"]))}</span><br>'
 
 
 def facts_html(facts: list[tuple[str, str]]) -> str:

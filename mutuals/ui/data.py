@@ -19,23 +19,28 @@ import streamlit as st
 from mutuals import settings
 from mutuals.infra.build import ensure_database
 from mutuals.infra.db import Database
+from mutuals.rules import rules_version
 from mutuals.services import indicators as indicator_service
 
 
 @st.cache_resource(show_spinner="Building the database from the CSV files…")
-def _database(path: str, version: int) -> Database:
+def _database(path: str, mtime: int) -> Database:
     """The shared connection for one version (mtime) of a database file."""
     return Database(path)
 
 
-def _current() -> tuple[str, int]:
+Version = tuple[int, tuple[str, int]]  # (database file mtime, rules file in force)
+
+
+def _current() -> tuple[str, Version]:
+    """The database file and a version key: its mtime and the rules in force (both change what pages show)."""
     path = ensure_database(settings.data_dir(), settings.db_path())
-    return str(path), path.stat().st_mtime_ns
+    return str(path), (path.stat().st_mtime_ns, rules_version())
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _query(path: str, version: int, name: str, params: tuple[tuple[str, Any], ...]) -> pd.DataFrame:
-    return _database(path, version).query(name, **dict(params))
+def _query(path: str, version: Version, name: str, params: tuple[tuple[str, Any], ...]) -> pd.DataFrame:
+    return _database(path, version[0]).query(name, **dict(params))
 
 
 def _freeze(value: Any) -> Any:
@@ -47,7 +52,7 @@ def _freeze(value: Any) -> Any:
 class CachedDatabase:
     """A QueryRunner whose results are cached across reruns and sessions."""
 
-    def __init__(self, path: str, version: int):
+    def __init__(self, path: str, version: Version):
         self.path, self.version = path, version
 
     def query(self, name: str, **params: Any) -> pd.DataFrame:
@@ -76,12 +81,12 @@ def is_synthetic() -> bool:
 # Portfolio views and their chart specs are large and never mutated by the pages, so they are shared
 # resources (no pickling per rerun) rather than copied cache_data results.
 @st.cache_resource(show_spinner=False, max_entries=32)
-def _portfolio(path: str, version: int, as_of: date, filters: tuple[tuple[str, Any], ...]):
+def _portfolio(path: str, version: Version, as_of: date, filters: tuple[tuple[str, Any], ...]):
     from mutuals.services.portfolio import build_portfolio
 
     kwargs = {k: (list(v) if isinstance(v, tuple) else v) for k, v in filters}
     # The whole view is cached here; its queries run on the shared connection (a cursor each, two threads).
-    return build_portfolio(_database(path, version), as_of, **kwargs)
+    return build_portfolio(_database(path, version[0]), as_of, **kwargs)
 
 
 def portfolio(as_of: date, **filters: Any):
@@ -91,7 +96,7 @@ def portfolio(as_of: date, **filters: Any):
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _mutual(path: str, version: int, mutual_id: str, as_of: date | None, scope: tuple[str, ...] | None):
+def _mutual(path: str, version: Version, mutual_id: str, as_of: date | None, scope: tuple[str, ...] | None):
     from mutuals.services.mutual import load_mutual
 
     # Through the query cache: the sector-wide queries (medians, bands) are shared by every mutual of a sector.
@@ -109,7 +114,7 @@ def mutual_list() -> pd.DataFrame:
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def _mutual_charts(path: str, version: int, mutual_id: str, as_of: date | None, scope: tuple[str, ...] | None):
+def _mutual_charts(path: str, version: Version, mutual_id: str, as_of: date | None, scope: tuple[str, ...] | None):
     from mutuals.charts.mutual import mutual_charts as build
 
     # A shared resource, not a copy: the chart objects are never mutated (presentation mode copies them).
@@ -131,6 +136,7 @@ class PortfolioCharts:
     matrix_rows: pd.DataFrame         # the rows shown, with overall_reasons
     expiry: dict | None
     expiry_caption: str
+    expiry_window: str                # 'the next 36 months'
     expiry_table: pd.DataFrame
     dependency: dict | None
     dependency_caption: str
@@ -141,7 +147,7 @@ WARNINGS_SHOWN = 25
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def _portfolio_charts(path: str, version: int, as_of: date, filters: tuple[tuple[str, Any], ...],
+def _portfolio_charts(path: str, version: Version, as_of: date, filters: tuple[tuple[str, Any], ...],
                       link_query: str) -> PortfolioCharts:
     from mutuals.charts import portfolio as charts
 
@@ -158,6 +164,7 @@ def _portfolio_charts(path: str, version: int, as_of: date, filters: tuple[tuple
         matrix_rows=rows,
         expiry=charts.expiry_timeline(shown, as_of).to_dict(validate=False) if len(shown) else None,
         expiry_caption=charts.expiry_caption(expiring, shown["mutual_id"].nunique()),
+        expiry_window=charts.expiry_window_text(),
         expiry_table=expiring.drop(columns=["value_text", "dependency_text", "months_text"]),
         dependency=charts.dependency_scatter(scatter).to_dict(validate=False) if len(scatter) else None,
         dependency_caption=charts.dependency_caption(scatter),
