@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import copy
+from datetime import date
 
 import duckdb
 import pytest
 
 from mutuals.infra.build import BuildError, build, ensure_database, is_stale
 from mutuals.infra.db import Database, connect, load_sql
+from mutuals.services.indicators import indicator_params
 from tests.fixtures import handmade
 
 
@@ -83,8 +85,7 @@ def test_failed_build_leaves_existing_database_untouched(tmp_path):
     assert db_path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad", "good", "m.duckdb"]  # no temp files left
     with Database(db_path) as db:
-        assert len(db.query("indicators", as_of="2026-06-30", min_respondents=11, days_per_month=30.4375,
-                            window_days=365, scope=None, sectors=None, regions=None, commissioner=None)) == 5
+        assert len(db.query("indicators", **indicator_params(date(2026, 6, 30)))) == 5
 
 
 def test_extra_columns_are_allowed_and_whitespace_trimmed(tmp_path):

@@ -86,11 +86,11 @@ def test_renders_a_mutual_from_the_url(m1):
                  "1 Apr 2012 (14.2 years ago)", "200", "60%", "Southmere ICB", "North West"):
         assert fact in facts, fact
     text = texts(m1)
-    assert "▲ Concern" in text and "Stage: **Trading**" in text
+    assert "◔ Watch" in text and "Stage: **Trading**" in text
     # the reasons, in words
-    assert "Engagement change from peak −0.8 (red" in text
-    assert "Months to main contract end 9.0 months (red" in text
-    assert "Contract value ending in 12 months 80% (red" in text
+    assert "Engagement amber: engagement red (engagement change from peak −0.8)" in text
+    assert ("Relationship amber: contract horizon red (months to main contract end 9.0 months, "
+            "contract value ending in 12 months 80%)") in text
 
 
 def test_indicator_cards_show_value_status_change_and_sector(m1):

@@ -24,11 +24,16 @@ def test_matrix_is_an_accessible_sorted_table(view):
     assert rows["mutual_id"].tolist() == ["M2", "M1", "M5", "M4", "M3"]
     page = charts.status_matrix_html(rows, "sector=Health+%26+Social+Care")
     body = page[page.index("<tbody>"):]
-    assert body.count("<tr>") == 5 and body.count("<td ") == 5 * 18  # Overall + 17 indicators
+    assert body.count("<tr>") == 5 and body.count("<td ") == 5 * 22  # Overall + 4 areas + 17 indicators
     assert body.index(">Beta Leisure Trust<") < body.index(">Alpha Community Health CIC<")
     # colour plus symbol in the cell; value and status word on hover and for screen readers
-    assert 'title="Engagement score: 7.3/10 (Green)" aria-label="Engagement score: 7.3/10 (Green)">✓</td>' in body
-    assert 'background:#D55E00;color:#fff" title="At risk: Re-tender cliff' in body
+    hover = "Engagement score: 7.3/10 (Green), latest survey wave 1 Oct 2025"  # with its evidence date
+    assert f'title="{hover}" aria-label="{hover}">✓</td>' in body
+    assert 'background:#D55E00;color:#000" title="At risk: Relationship: dependency and contract horizon both red ' \
+           '(re-tender cliff' in body
+    # one column per area before the indicators: M2's engagement area is red, its finance green
+    assert 'title="Staff engagement and ownership area: Red" aria-label' in body
+    assert '<th colspan="4" scope="colgroup" class="sm-group">Areas</th>' in page
     assert 'href="mutual?mutual=M1&amp;sector=Health+%26+Social+Care" target="_self"' in body
     assert '<th colspan="3" scope="colgroup" class="sm-group">Leadership</th>' in page
     assert "✖ Red" in page and "◇ Pre-spin-out" in page  # the legend: symbol and word for every status
@@ -36,7 +41,7 @@ def test_matrix_is_an_accessible_sorted_table(view):
 
 def test_matrix_row_cap_keeps_the_most_severe(view):
     rows = charts.matrix_rows(view.indicators, limit=2)
-    assert rows["mutual_id"].tolist() == ["M2", "M1"]  # at risk, then concern
+    assert rows["mutual_id"].tolist() == ["M2", "M1"]  # at risk, then watch
 
 
 def test_expiry_timeline_and_caption(view):

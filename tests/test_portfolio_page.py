@@ -25,7 +25,8 @@ def test_renders_headlines_against_a_year_earlier(app):
     assert m["Annual contract value"] == "£10.9m"  # K2 7m + K3 1m + K4 2m + K5 0.9m
     assert m["Value ending ≤ 12 months"] == "£8.9m"  # K2, K3 (ends on D), K5
     assert m["Value ending ≤ 24 months"] == "£8.9m"  # K4 ends after D + 730 days
-    assert m["✖ At risk"] == "1" and m["▲ Concern"] == "1" and m["◔ Watch"] == "1"
+    # M2 on the re-tender cliff; M1 amber in engagement and relationship; M5 one amber area
+    assert m["✖ At risk"] == "1" and m["▲ Concern"] == "0" and m["◔ Watch"] == "1" and m["✓ Sustainable"] == "1"
     deltas = {x.label: x.delta for x in app.metric}
     assert deltas["Mutuals"] == "+1"  # a year earlier: M1, M2, M5
     assert deltas["Staff"] == "+40"
@@ -43,7 +44,7 @@ def test_early_warnings_in_plain_language(app):
 
 def test_charts_have_takeaway_captions(app):
     captions = [c.value for c in app.caption]
-    assert any(c.startswith("5 mutuals: 1 at risk, 1 concern, 1 watch") for c in captions)
+    assert any(c.startswith("5 mutuals: 1 at risk, 1 watch, 1 sustainable") for c in captions)
     assert any(c.startswith("£8.9m a year across 3 contract(s) ends within 12 months") for c in captions)
     assert any(c.startswith("0 of 1 mutuals sit in the risky quadrant") for c in captions)
     assert {b.label for b in app.get("download_button")} >= {
@@ -109,7 +110,8 @@ def test_selecting_a_mutual_shows_its_detail(app):
     assert not app.exception
     text = texts(app)
     assert "#### Beta Leisure Trust" in text
-    assert "Re-tender cliff: months to main contract end 7.1 months with parent income share 90%" in text
+    assert ("Relationship: dependency and contract horizon both red (re-tender cliff: months to main contract end "
+            "7.1 months, parent income share 90%)") in text
 
 
 @pytest.mark.slow

@@ -115,7 +115,7 @@ def _area_reason(row: dict, area: Area, rules: Rules) -> str:
         names, values = _signals_at(row, area, "amber", rules)
         word = "amber"
     verb = "both " + word if len(names) == 2 else word
-    return f"{area.short} {status}: {_and(names)} {verb} ({'; '.join(values)})"
+    return f"{area.short} {status}: {_and(names)} {verb} ({', '.join(values)})"
 
 
 def _cliff_reason(row: dict, rules: Rules) -> str:
@@ -124,7 +124,7 @@ def _cliff_reason(row: dict, rules: Rules) -> str:
     areas = list(dict.fromkeys(rules.area(s.area).short for s in homes))
     signals = [s.label for s in homes]
     both = "both " if len(signals) == 2 else ""
-    values = "; ".join(_value_text(i, row[i.column]) for i in inds)
+    values = ", ".join(_value_text(i, row[i.column]) for i in inds)
     return f"{' and '.join(areas)}: {_and(signals)} {both}red (re-tender cliff: {values})"
 
 
@@ -183,6 +183,9 @@ def overall_reasons(rated: pd.DataFrame, rules: Rules | None = None) -> list[str
         if status == "sustainable":
             parts.append(f"No area is red and {int(row['amber_areas'])} amber "
                          f"(watch starts at {rules.overall.watch_min_amber_areas} amber areas)")
+            empty = [a.short.lower() for a in rules.areas if row[a.status_column] == "no_data"]
+            if empty:
+                parts.append(f"No data to rate {_and(empty)}")
         parts += _stale_reasons(row, stale_inds)
         out.append("; ".join(parts))
     return out
