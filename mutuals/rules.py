@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import os
+import string
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from typing import Any
 CONFIG_PATH = Path(__file__).resolve().parent / "config" / "indicators.toml"
 
 STAGES = ("ceased", "pre_spin_out")  # stages that decide the overall status before any rating
+# Indicator prose (why, source) may also name the indicator's own lines, in its display unit.
+LINE_FIELDS = frozenset({"green", "amber"})
 
 
 @dataclass(frozen=True)
@@ -236,9 +239,10 @@ class Rules:
         return (self.statuses.get(status) or self.overall_statuses.get(status)
                 or StatusStyle(str(status), str(status), "?", "#999999"))
 
-    def text(self, template: str) -> str:
-        """Fill ``{setting}`` placeholders in config prose from the settings."""
-        return template.format(**{k: _show(v) for k, v in vars(self.settings).items()})
+    def text(self, template: str, **extra: str) -> str:
+        """Fill ``{setting}`` placeholders in config prose from the settings (and ``extra``, e.g. an
+        indicator's ``{green}`` and ``{amber}`` lines in its display unit)."""
+        return template.format(**{k: _show(v) for k, v in vars(self.settings).items()}, **extra)
 
 
 def _show(value: Any) -> str:
@@ -290,6 +294,14 @@ def parse_rules(raw: dict, path: Path = CONFIG_PATH) -> Rules:
             raise ConfigError(f"{path}: indicator {column} thresholds are in the wrong order")
         if (ind.evidence is None) != (ind.max_evidence_months is None):
             raise ConfigError(f"{path}: indicator {column} needs both 'evidence' and 'max_evidence_months'")
+        for name in ("definition", "why", "source"):
+            prose = getattr(ind, name)
+            if not prose.strip():
+                raise ConfigError(f"{path}: indicator {column} needs a non-empty {name!r}")
+            allowed = {f.name for f in fields(Settings)} | (LINE_FIELDS if name != "definition" else set())
+            unknown = {f for _, f, _, _ in string.Formatter().parse(prose) if f} - allowed
+            if unknown:
+                raise ConfigError(f"{path}: indicator {column} {name} has unknown placeholder(s) {sorted(unknown)}")
         indicators.append(ind)
     unknown = set(home) - {i.column for i in indicators}
     if unknown:

@@ -67,7 +67,7 @@ class Pack:
 
 def section_headings() -> list[str]:
     rules = load_rules()
-    return [f"{n}  {rules.factors[f]}" for n, f in enumerate(FACTORS, start=1)] + ["Appendix: methodology"]
+    return [f"{n}  {rules.area(f).label}" for n, f in enumerate(FACTORS, start=1)] + ["Appendix: methodology"]
 
 
 def heading_text(h: str) -> str:
@@ -106,11 +106,13 @@ def check_pack(pack: Pack, view) -> None:
         body = pack.section(headings[k], headings[k + 1])
         for sentence in view.commentary.get(factor, []):
             assert shown(sentence) in body, sentence
-        for row in table[table["factor_key"] == factor].to_dict("records"):
+        for row in table[table["area_key"] == factor].to_dict("records"):
             assert shown(row["label"]) in body
             assert shown(row["value_text"]) in body, (row["label"], row["value_text"])
             assert shown(row["status_text"]) in body, (row["label"], row["status_text"])
             assert shown(row["change_text"]) in body, (row["label"], row["change_text"])
+            if row["evidence_date"] is not None:
+                assert shown(fmt.day(row["evidence_date"])) in body, (row["label"], "evidence date")
             if row["sector_n"]:
                 assert shown(f"{row['sector_median_text']} (n = {row['sector_n']})") in body
 
@@ -120,7 +122,13 @@ def check_pack(pack: Pack, view) -> None:
         for test in ind.threshold_text():
             assert shown(test) in appendix, (ind.column, test)
     assert f"fewer than {view.min_respondents} respondents" in appendix
-    assert f"{rules.at_risk_min_reds} or more indicators are red" in appendix
+    assert f"{rules.overall.at_risk_min_red_areas} or more areas red" in appendix
+    # the cover shows each area's status; each section repeats its own
+    for factor in FACTORS:
+        assert shown(rules.area(factor).label) in cover
+    for k, factor in enumerate(FACTORS):
+        body = pack.section(headings[k], headings[k + 1])
+        assert "Area status" in body and shown(fmt.status_label(view.area_statuses[factor])) in body
 
     assert "Chart unavailable" not in pack.text
     for page in pack.reader.pages:
@@ -148,7 +156,7 @@ def chosen(sample_db) -> list[str]:
     """The first sample mutuals (by id) of each overall status: every stage and every status."""
     frame = compute_indicators(sample_db).sort_values("mutual_id")
     picked = pd.concat([frame[frame["overall_status"] == status].head(n) for status, n in PACKS_PER_STATUS.items()])
-    assert set(picked["overall_status"]) == set(fmt.OVERALL_STYLES), "the sample lacks an overall status"
+    assert set(picked["overall_status"]) == set(load_rules().overall_statuses), "the sample lacks an overall status"
     assert set(picked["stage"]) == {"trading", "pre_spin_out", "ceased"}
     assert len(picked) == sum(PACKS_PER_STATUS.values()) >= 10
     return picked["mutual_id"].tolist()
@@ -190,7 +198,7 @@ def test_sample_packs_for_every_stage_and_status(sample_db, chosen):
             failures.append(f"{mutual_id} ({view.overall_status}): {exc!r}")
     assert not failures, "\n".join(failures)
     assert {v.stage for v in views} == {"trading", "pre_spin_out", "ceased"}
-    assert {v.overall_status for v in views} == set(fmt.OVERALL_STYLES)
+    assert {v.overall_status for v in views} == set(load_rules().overall_statuses)
     # Timing is measured by bench/boardpack.py, not asserted here.
 
 
@@ -229,8 +237,8 @@ def test_suppression_check_would_catch_the_score(handmade_db):
     assert "suppressed (n < 10)" not in engagement
 
 
-@pytest.mark.parametrize("mutual_id, status", [("M1", "concern"), ("M3", "ceased"), ("M4", "pre_spin_out"),
-                                               ("M5", "watch")])
+@pytest.mark.parametrize("mutual_id, status", [("M1", "watch"), ("M3", "ceased"), ("M4", "pre_spin_out"),
+                                               ("M5", "sustainable")])
 def test_handmade_packs(handmade_db, mutual_id, status):
     view = load_mutual(handmade_db, mutual_id)
     assert view.overall_status == status
@@ -253,7 +261,8 @@ def test_real_data_has_no_synthetic_notice(tmp_path):
         assert not view.synthetic
         pack = Pack.read(board_pack_bytes(view))
     check_pack(pack, view)
-    assert "Synthetic" not in pack.text and "invented" not in pack.text
+    assert SYNTHETIC_NOTICE not in pack.text and "invented" not in pack.text
+    assert "Synthetic no" in pack.text  # the appendix's provenance table says so plainly
 
 
 # ---------------------------------------------------------------------------------------------
@@ -367,6 +376,6 @@ def test_pack_without_dejavu_falls_back_to_words(handmade_db, without_dejavu):
     view = load_mutual(handmade_db, "M1")
     pack = Pack.read(board_pack_bytes(view))
     check_pack(pack, view)
-    assert "Green" in pack.text and "Concern" in pack.pages[0]
+    assert "Green" in pack.text and "Watch" in pack.pages[0]
     assert "✓" not in pack.text
 

@@ -134,10 +134,24 @@ def test_generate_returns_typed_frames():
     assert tables["contracts"]["is_spin_out_contract"].dtype == bool
 
 
+SAMPLE_MODULES = sorted(Path(gen.__file__).parent.glob("*.py"))
+
+
 def test_module_never_reads_the_clock():
-    source = Path(gen.__file__).read_text(encoding="utf-8")
-    assert not re.search(r"\b(today|now|utcnow)\(", source)
-    assert "time.time" not in source
+    assert len(SAMPLE_MODULES) >= 6
+    for path in SAMPLE_MODULES:
+        source = path.read_text(encoding="utf-8")
+        assert not re.search(r"\b(today|now|utcnow)\(", source), path.name
+        assert "time.time" not in source, path.name
+
+
+def test_generator_never_reads_the_rules():
+    """Outcomes come from the latent state only: no rules, services or indicator config."""
+    for path in SAMPLE_MODULES:
+        source = path.read_text(encoding="utf-8")
+        assert not re.search(r"mutuals\.(rules|services)|\bload_rules\b|indicators\.toml", source), \
+            path.name
+        assert len(source.splitlines()) <= 500, path.name
 
 
 # --------------------------------------------------------------------------- #
@@ -257,7 +271,9 @@ def test_scale_13000():
     assert t["contracts"].contract_id.is_unique
     assert not t["engagement"].duplicated(["mutual_id", "survey_date", "staff_group"]).any()
     assert latest_event(t) == DATA_TS
-    assert (m.status == "ceased").mean() == pytest.approx(0.09, abs=0.01)
+    # Ceasing is drawn from health after a lost or handed-back main contract, not fixed:
+    # about 85-95% of mutuals still trade ten years after spin-out, so 6-14% have ceased.
+    assert 0.06 <= (m.status == "ceased").mean() <= 0.14
 
 
 # --------------------------------------------------------------------------- #
@@ -354,17 +370,31 @@ def test_parent_share_falls_for_some(sample):
     assert first.between(0.75, 1.0).mean() > 0.9
     fell = (last <= 0.65) & (first - last >= 0.2)
     stayed = last >= 0.8
-    assert 0.2 <= fell.mean() <= 0.6 and 0.3 <= stayed.mean() <= 0.75
+    # A minority stays dependent on the parent for good (a quarter of mutuals plateau
+    # at 80%+, and those lose re-tenders more often, so fewer of them remain here).
+    assert 0.2 <= fell.mean() <= 0.6 and 0.10 <= stayed.mean() <= 0.45
 
 
 def test_plans(sample):
+    """Five-year plans, most renewed as they end, so plan evidence stays current."""
     plans, m = sample["plan_targets"], sample["mutuals"]
     per = plans.groupby("mutual_id").size()
-    assert (per == 5).all()
+    assert (per % 5 == 0).all()                        # whole five-year plans only
     assert 0.85 <= len(per) / len(m) <= 0.97
-    plans = plans.sort_values(["mutual_id", "year_end"])
-    growth = plans.groupby("mutual_id").planned_income.pct_change().dropna()
+    assert (per >= 10).mean() > 0.5                    # most have written a second plan
+    plans = plans.sort_values(["mutual_id", "year_end"]).copy()
+    plans["plan"] = plans.groupby("mutual_id").cumcount() // 5
+    growth = plans.groupby(["mutual_id", "plan"]).planned_income.pct_change().dropna()
     assert growth.between(0.009, 0.061).all()  # plans grow 1-6% a year
+    # Each plan's years are consecutive; a later plan starts after the earlier one ends.
+    span = plans.groupby(["mutual_id", "plan"]).year_end.agg(["min", "max"])
+    assert ((span["max"] - span["min"]).dt.days.between(4 * 365, 4 * 366)).all()
+    # Plans are written by the data date: no plan starts more than a year after it.
+    assert (span["min"] <= DATA_TS + pd.DateOffset(years=1)).all()
+    # At the data date most established trading mutuals have a plan year within 24 months.
+    live = m[(m.status == "trading") & (m.spin_out_date <= DATA_TS - pd.DateOffset(years=7))]
+    latest = plans[plans.year_end <= DATA_TS].groupby("mutual_id").year_end.max().reindex(live.mutual_id)
+    assert ((DATA_TS - latest).dt.days <= 730).mean() >= 0.6
 
 
 def wave_scores(e: pd.DataFrame) -> pd.DataFrame:
@@ -448,3 +478,135 @@ def test_names_are_invented(sample):
     assert not any(re.search(rf"\b{word}\b", text) for word in real)
     assert comm.name.str.contains("ICB|Council|Borough|Health Board|NHS|Trust|Authority|"
                                   "Commissioner|Partnership").all()
+
+
+# --------------------------------------------------------------------------- #
+# The causal story: latent health drives signals and outcomes                 #
+# --------------------------------------------------------------------------- #
+@pytest.fixture(scope="module")
+def big() -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+    return generate(3000, 3, with_latent=True)
+
+
+def test_latent_is_optional_and_never_written(big, tmp_path):
+    tables, latent = big
+    assert set(latent) == {"mutuals", "decisions", "health"}
+    assert set(tables) == set(FILES)
+    plain = generate(40, 7)
+    with_latent, _ = generate(40, 7, with_latent=True)
+    for table in FILES:
+        pd.testing.assert_frame_equal(plain[table], with_latent[table])
+    write_csvs(with_latent, tmp_path)
+    written = " ".join((tmp_path / f"{t}.csv").read_text(encoding="utf-8").splitlines()[0]
+                       for t in FILES)
+    for hidden in ("health", "level", "latent", "dependency_group", "early_peak"):
+        assert hidden not in written
+
+
+def test_low_health_at_retender_raises_losses(big):
+    """The chance of losing a re-tender falls with health at the decision, and rises with dependency."""
+    decisions = big[1]["decisions"]
+    retender = decisions[decisions.kind == "retender"]
+    assert len(retender) > 2000
+    band = pd.qcut(retender.health, 4, labels=["low", "mid_low", "mid_high", "high"])
+    rate = retender.groupby(band, observed=True).outcome.mean()
+    assert rate["low"] > 2.5 * rate["high"]
+    assert rate["low"] > rate["mid_low"] > rate["mid_high"] > rate["high"]
+    assert 0.0 < rate["high"] < 0.08 and rate["low"] < 0.6  # noise on both sides
+    # Among mutuals of similar health, more dependent ones lose more often.
+    middling = retender[retender.health.between(-0.5, 0.5)]
+    dependent = middling.dependency >= middling.dependency.median()
+    assert middling[dependent].outcome.mean() > middling[~dependent].outcome.mean()
+
+
+def test_hand_backs_and_ceasing_follow_low_health(big):
+    tables, latent = big
+    decisions = latent["decisions"]
+    typical = decisions[decisions.kind == "retender"].health.median()
+    assert decisions[decisions.kind == "hand_back"].health.median() < typical - 1.5
+    cease = decisions[decisions.kind == "cease_after_loss"]
+    weak = cease.health < cease.health.median()
+    assert cease[weak].outcome.mean() > cease[~weak].outcome.mean() + 0.1
+    # Every ceased mutual ceased after losing or handing back its main contract.
+    ceased = tables["mutuals"].query("status == 'ceased'").mutual_id
+    assert set(ceased) <= set(cease[cease.outcome].mutual_id)
+
+
+def test_signals_lead_lost_retenders(big):
+    """Public evidence 1-3 years before a main-contract re-tender differs for those later lost."""
+    tables, latent = big
+    t = tables
+    parent = parent_of(t)
+    c = t["contracts"]
+    main = c[c.commissioner_id.values == parent.loc[c.mutual_id].values]
+    decided = main[main.outcome.isin(["lost_at_retender", "won_at_retender"])].copy()
+    decided["lost"] = decided.outcome == "lost_at_retender"
+    decided["mutual_id"] = decided.mutual_id.astype(str)
+    fin = t["financials"].assign(total=lambda f: income_total(f))
+    fin["margin"] = (fin.total - fin.expenditure) / fin.total
+    fin["mutual_id"] = fin.mutual_id.astype(str)
+    # The latest financial year ending 1-3 years before the contract end.
+    fin = fin.sort_values("year_end")
+    rows = pd.merge_asof(decided.assign(cut=decided.end_date - pd.DateOffset(years=1)).sort_values("cut"),
+                         fin[["mutual_id", "year_end", "margin"]], left_on="cut", right_on="year_end",
+                         by="mutual_id", direction="backward")
+    rows = rows[(rows.end_date - rows.year_end).dt.days <= 3 * 366]
+    by = rows.groupby("lost").margin.mean()
+    assert by[True] < by[False] - 0.01
+    waves = wave_scores(t["engagement"])
+    waves = waves[waves.respondents >= 11].sort_values("survey_date")
+    waves["mutual_id"] = waves.mutual_id.astype(str)
+    rows = pd.merge_asof(decided.assign(cut=decided.end_date - pd.DateOffset(years=1)).sort_values("cut"),
+                         waves[["mutual_id", "survey_date", "score"]], left_on="cut",
+                         right_on="survey_date", by="mutual_id", direction="backward").dropna()
+    by = rows.groupby("lost").score.mean()
+    assert by[True] < by[False] - 0.15
+
+
+def test_weak_leadership_renews_plans_less(big):
+    tables, latent = big
+    decisions = latent["decisions"]
+    renewal = decisions[decisions.kind == "plan_renewal"]
+    assert len(renewal) > 1000
+    band = pd.qcut(renewal.health, 4, labels=False)
+    rate = renewal.groupby(band).outcome.mean()
+    assert rate[0] < rate[3] - 0.25 and rate[3] > 0.85
+    assert 0.7 <= renewal.outcome.mean() <= 0.9               # most renew on time
+    late = decisions[decisions.kind == "plan_late"]
+    assert 0 < late.outcome.mean() < renewal.outcome.mean()   # some catch up later
+    # In the public table: mutuals whose plans lapsed were in worse health on average.
+    per = tables["plan_targets"].groupby("mutual_id").size()
+    m = latent["mutuals"].set_index("mutual_id")
+    old = tables["mutuals"].query("spin_out_date <= '2013-01-01' and status == 'trading'").mutual_id
+    plans = per.reindex(old).fillna(0)
+    assert m.mean_health[plans[plans >= 15].index].mean() > m.mean_health[plans[plans <= 5].index].mean()
+
+
+def test_base_rates(big):
+    """Domain brief: 85-95% still trading ten years after spin-out; most years in surplus."""
+    tables, _ = big
+    m = tables["mutuals"]
+    old = m[m.spin_out_date <= DATA_TS - pd.DateOffset(years=10)]
+    assert len(old) > 1500
+    ceased_by_ten = (old.status == "ceased") & (old.ceased_date <= old.spin_out_date + pd.DateOffset(years=10))
+    assert 0.85 <= 1 - ceased_by_ten.mean() <= 0.95
+    fin = tables["financials"]
+    assert 0.90 <= (income_total(fin) > fin.expenditure).mean() <= 0.96
+    # Failures concentrate at re-tender: more lost re-tenders than hand-backs of main contracts.
+    c = tables["contracts"]
+    main = c[c.commissioner_id.values == parent_of(tables).loc[c.mutual_id].values]
+    assert (main.outcome == "lost_at_retender").sum() > 2 * (main.outcome == "handed_back").sum()
+
+
+def test_health_evolves(big):
+    """Health is a path, not a constant: it moves year to year but persists."""
+    health = big[1]["health"]
+    wide = health.pivot(index="mutual_id", columns="date", values="health")
+
+    def near(year: int) -> pd.Series:
+        return wide.iloc[:, wide.columns.get_indexer([pd.Timestamp(year, 1, 1)], method="nearest")[0]]
+
+    a, b, c = near(2018), near(2019), near(2024)
+    assert 0.6 < np.corrcoef(a, b)[0, 1] < 0.99               # persistent over a year ...
+    assert np.corrcoef(a, c)[0, 1] < np.corrcoef(a, b)[0, 1]  # ... less so over six
+    assert (b - a).abs().mean() > 0.05

@@ -1,7 +1,8 @@
 """queries/indicators.sql and queries/data_date.sql on the hand-made fixture.
 
 Every expected value below is worked out by hand from tests/fixtures/handmade.py
-(D = 2026-06-30, months = days / 30.4375).
+(D = 2026-06-30, months = days / 30.4375). Evidence is stale when its date plus 24
+calendar months is before D (so anything dated before 2024-06-30 on D).
 """
 
 from __future__ import annotations
@@ -100,12 +101,40 @@ def test_finance_m1(at_d):
         "amber", "green", "green")
 
 
-def test_overall_m1_concern(at_d):
+def test_evidence_dates_m1(at_d):
+    r = row(at_d, "M1")
+    # plan year and latest financial year: FY ending 2026-03-31 (FY2027 has a plan but no actuals)
+    for c in ("plan_delivery", "non_parent_share_vs_plan", "parent_income_share", "reserves_months",
+              "surplus_margin", "income_growth"):
+        assert r[f"{c}_evidence_date"] == pd.Timestamp("2026-03-31"), c
+    # latest survey wave 2025-10-01; latest review date 2026-02-15
+    for c in ("engagement_score", "engagement_change_from_peak", "response_rate"):
+        assert r[f"{c}_evidence_date"] == pd.Timestamp("2025-10-01"), c
+    assert r["relationship_rating_evidence_date"] == pd.Timestamp("2026-02-15")
+    # all well inside 24 months of D
+    stale = [c for c in at_d.columns if c.endswith("_stale")]
+    assert len(stale) == 10 and not any(r[c] for c in stale)
+
+
+def test_overall_m1_watch(at_d):
     r = row(at_d, "M1")
     # ambers: plan, non-parent, response, innovations, parent, largest, rating, reserves
     assert (r["reds"], r["ambers"]) == (3, 8)
-    assert r["overall_status"] == "concern"
-    assert "Engagement change from peak" in r["overall_reasons"]
+    # Signals: plan amber (plan delivery and non-parent, both amber, count once), reflection green
+    # -> leadership green. Engagement signal red (change from peak), voice amber, innovation amber,
+    # ownership green -> engagement amber (1 red signal). Dependency amber, contract horizon red,
+    # relationship care amber -> relationship amber (1 red signal). Reserves amber, margin and growth
+    # green -> finance green (1 amber signal).
+    assert (r["plan_signal_status"], r["engagement_signal_status"], r["contract_horizon_signal_status"],
+            r["dependency_signal_status"]) == ("amber", "red", "red", "amber")
+    assert [r[f"{a}_status"] for a in ("leadership", "engagement", "relationship", "finance")] == [
+        "green", "amber", "amber", "green"]
+    # No red area, no cliff (parent share amber), 2 amber areas -> watch. (It was "concern" under
+    # the old count-the-reds ladder; the change is the new roll-up, not staleness.)
+    assert r["overall_status"] == "watch"
+    reasons = r["overall_reasons"]
+    assert "Engagement" in reasons and "Relationship" in reasons
+    assert "contract horizon" in reasons and "cliff" not in reasons.lower()
 
 
 def test_zero_expenditure_no_plan_small_wave_m2(at_d):
@@ -122,8 +151,20 @@ def test_zero_expenditure_no_plan_small_wave_m2(at_d):
     assert bool(r["early_peak"]) is False
     assert r["months_to_main_contract_end"] == approx(215 / 30.4375)
     assert r["parent_income_share"] == approx(0.9)
-    assert r["overall_status"] == "at_risk"
-    assert r["overall_reasons"].startswith("Re-tender cliff")
+    # Evidence: the suppressed wave still dates the survey indicators; no plan and no review: no date.
+    assert r["engagement_score_evidence_date"] == pd.Timestamp("2025-11-01")
+    assert r["response_rate_evidence_date"] == pd.Timestamp("2025-11-01")
+    assert r["reserves_months_evidence_date"] == pd.Timestamp("2026-03-31")  # value null, year still dated
+    assert isnull(r["plan_delivery_evidence_date"]) and isnull(r["relationship_rating_evidence_date"])
+    assert not r["engagement_score_stale"] and not r["reserves_months_stale"]  # null values are never stale
+    # Engagement: voice (response 20%), innovation (0) and ownership (20%) red -> red. Relationship:
+    # dependency red (0.9, 1.0) and contract horizon red (7.1 months, 100%) -> red. Leadership no_data;
+    # finance green (only the margin, 100%, is rated).
+    assert [r[f"{a}_status"] for a in ("leadership", "engagement", "relationship", "finance")] == [
+        "no_data", "red", "red", "green"]
+    assert r["overall_status"] == "at_risk"  # the re-tender cliff, and 2 red areas
+    assert "re-tender cliff" in r["overall_reasons"].lower()
+    assert "Engagement" in r["overall_reasons"]
 
 
 def test_min_respondents_is_a_parameter(handmade_db):
@@ -133,16 +174,34 @@ def test_min_respondents_is_a_parameter(handmade_db):
 
 
 def test_ceased_pre_spin_out_and_empty(at_d):
-    assert row(at_d, "M3")["overall_status"] == "ceased"
-    assert "30 Jun 2020" in row(at_d, "M3")["overall_reasons"]
+    m3 = row(at_d, "M3")
+    assert m3["overall_status"] == "ceased"
+    assert "30 Jun 2020" in m3["overall_reasons"]
+    # M3's only financial year ends 2020-03-31: + 24 months = 2022-03-31 < D, so its finance is
+    # stale: the values are kept, the statuses are no_data (parent share 1.0 was red, reserves
+    # -100k / (3.3m / 12) = -0.36 months red, surplus -0.1 red before staleness).
+    assert m3["parent_income_share"] == approx(1.0)
+    assert m3["reserves_months"] == approx(-100_000 / (3_300_000 / 12))
+    assert m3["surplus_margin"] == approx(-0.1)
+    for c in ("parent_income_share", "reserves_months", "surplus_margin"):
+        assert m3[f"{c}_evidence_date"] == pd.Timestamp("2020-03-31"), c
+        assert m3[f"{c}_stale"] and m3[f"{c}_status"] == "no_data", c
+    assert isnull(m3["income_growth"]) and not m3["income_growth_stale"]  # one year only: null, not stale
+    assert m3["finance_status"] == "no_data"
     m4 = row(at_d, "M4")
     assert m4["overall_status"] == "pre_spin_out"
     assert m4["engagement_score"] == approx(8.0) and bool(m4["early_peak"]) is False
+    assert m4["engagement_score_evidence_date"] == pd.Timestamp("2026-03-01")
     m5 = row(at_d, "M5")  # no data at all
     statuses = {c: v for c, v in m5.items() if c.endswith("_status") and c != "overall_status"}
     assert statuses.pop("innovations_per_100_staff_status") == "red"  # 0 staff innovations recorded
+    assert statuses.pop("innovation_signal_status") == "red"
+    assert statuses.pop("engagement_status") == "amber"  # one red signal
     assert set(statuses.values()) == {"no_data"}
-    assert m5["overall_status"] == "watch"
+    assert not any(v for c, v in m5.items() if c.endswith("_stale"))
+    # No red area and one amber area -> sustainable (it was "watch" under the old ladder, where a
+    # single red indicator made a watch; the change is the new roll-up, not staleness).
+    assert m5["overall_status"] == "sustainable"
 
 
 def test_contract_ending_exactly_on_d_then_the_day_after(handmade_db):
@@ -161,7 +220,15 @@ def test_earlier_as_of_date(handmade_db):
     m1 = row(frame, "M1")
     assert m1["engagement_score"] == approx(8.1)  # the 2012 wave is the latest by then
     assert m1["engagement_change_from_peak"] == approx(0.0)
+    assert m1["response_rate"] == approx(60 / 150)
+    # Stale: the 2012-01-15 wave + 24 months = 2014-01-15 < 2019-01-01, so the survey indicators keep
+    # their values but are no_data (they were green, green and amber before staleness).
+    for c in ("engagement_score", "engagement_change_from_peak", "response_rate"):
+        assert m1[f"{c}_evidence_date"] == pd.Timestamp("2012-01-15"), c
+        assert m1[f"{c}_stale"] and m1[f"{c}_status"] == "no_data", c
+    assert m1["engagement_signal_status"] == "no_data" and m1["voice_signal_status"] == "no_data"
     assert isnull(m1["parent_income_share"])  # no financial year ≤ 2019-01-01
+    assert isnull(m1["parent_income_share_evidence_date"]) and not m1["parent_income_share_stale"]
 
 
 @pytest.mark.parametrize("field, values", [
@@ -198,8 +265,24 @@ def test_main_contract_ties_go_to_earliest_end(tmp_path):
     assert r["largest_commissioner_share"] == approx(0.5)
 
 
+def test_staleness_boundary_on_the_fixture(handmade_db):
+    # M1's latest financial year ends 2026-03-31: exactly 24 months old on 2028-03-31, stale the day after.
+    # (Its 2025-10-01 wave is then stale too: 2027-10-01 < 2028-03-31.)
+    on = row(compute_indicators(handmade_db, date(2028, 3, 31)), "M1")
+    after = row(compute_indicators(handmade_db, date(2028, 4, 1)), "M1")
+    assert on["income_growth_evidence_date"] == pd.Timestamp("2026-03-31")
+    assert not on["income_growth_stale"] and on["income_growth_status"] == "green"  # 0.1
+    assert not on["plan_delivery_stale"] and on["plan_delivery_status"] == "amber"
+    assert after["income_growth_stale"] and after["income_growth_status"] == "no_data"
+    assert after["plan_delivery_stale"] and after["reserves_months_stale"]
+    assert on["engagement_score_stale"] and on["engagement_score_status"] == "no_data"
+
+
 def test_indicator_params_defaults():
     params = indicator_params(D)
     assert params["min_respondents"] == 11 and params["days_per_month"] == 30.4375
+    assert params["window_days"] == 365 and params["innovation_days"] == 365
+    assert params["early_peak_max_change"] == -0.5
+    assert params["early_peak_phases"] == ["options_appraisal", "transition"]
     assert params["scope"] is None and params["commissioner"] is None
     assert indicator_params(D, scope={"b", "a"})["scope"] == ["a", "b"]

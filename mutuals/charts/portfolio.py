@@ -44,7 +44,10 @@ def status_matrix_html(rows: pd.DataFrame, link_query: str = "", rules: Rules | 
     head1 += [f'<th colspan="{len(inds)}" scope="colgroup" class="sm-group">{esc(a.short)}</th>'
               for a, inds in groups if inds]
     head2 = [f'<th scope="col" class="sm-vert sm-area"><span>{esc(a.short)}</span></th>' for a in rules.areas]
-    head2 += [f'<th scope="col" class="sm-vert"><span>{esc(i.label)}</span></th>' for _, inds in groups for i in inds]
+    method = f"methodology?{link_query}" if link_query else "methodology"  # keep the filters for the way back
+    head2 += [f'<th scope="col" class="sm-vert"><span><a href="{esc(f"{method}#{i.column}")}" target="_self" '
+              f'title="How {esc(i.label.lower())} is worked out">{esc(i.label)}</a></span></th>'
+              for _, inds in groups for i in inds]
     body = []
     suffix = f"&{link_query}" if link_query else ""
     for r in rows.to_dict("records"):
@@ -76,6 +79,7 @@ MATRIX_CSS = """
 .status-matrix th.sm-group{text-align:left;border-bottom:2px solid #555;padding:0 2px}
 .status-matrix th.sm-vert{vertical-align:bottom;height:11rem;padding:0}
 .status-matrix th.sm-vert span{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap}
+.status-matrix th.sm-vert a{color:inherit;text-decoration:underline dotted}
 .status-matrix td{width:1.7rem;height:1.35rem;text-align:center;font-weight:700;border-radius:3px;cursor:default}
 .status-matrix td.sm-area,.status-matrix th.sm-area{outline:2px solid #333;outline-offset:-1px}
 .sm-legend{font-size:0.8rem;line-height:2}

@@ -1054,84 +1054,64 @@ def _section(view: MutualView, number: int, factor: str, title: str, rows: pd.Da
     return story
 
 
-def _threshold_cell(text: str, indicator) -> Paragraph:
-    """The rule as configured (e.g. '≥ 0.95'), plus the same rule in display units for shares."""
-    shown = escape(fonts().text(text))
-    if indicator.format in ("percent", "points"):
-        unit = re.sub(r"-?\d+(?:\.\d+)?", lambda m: fmt.format_value(float(m.group()), indicator.format), text)
-        shown += f'<br/><font size="7.5" color="#555555">({escape(fonts().text(unit))})</font>'
-    return Paragraph(shown, styles()["cell"])
+def _method_table(table) -> Table:
+    """A methodology table (``mutuals.reports.methodology.Table``): status header cells and row heads are
+    filled with their status colour and show symbol plus word."""
+    n = len(table.header)
+    weights = list(table.widths) if len(table.widths) == n else [1.0] * n
+    widths = [w / sum(weights) * FRAME_WIDTH for w in weights]
+    style = _grid_style(len(table.rows) + 1) + [("VALIGN", (0, 1), (-1, -1), "TOP")]
+
+    def cell(text: str, status: str | None, name: str, row: int, col: int) -> Paragraph:
+        if not status:
+            return para(text, name)
+        st = _status_style(status)
+        style.append(("BACKGROUND", (col, row), (col, row), _hex(st.colour)))
+        return Paragraph(f'<font color="{st.ink}">{escape(fonts().text(text))}</font>', styles()["cell_bold"])
+
+    header_status = table.header_status or (None,) * n
+    data = [[cell(h, header_status[j], "cell_head", 0, j) for j, h in enumerate(table.header)]]
+    for i, row in enumerate(table.rows, start=1):
+        status = table.row_status[i - 1] if table.row_status else None
+        data.append([cell(row[0], status, "cell", i, 0)] + [para(c, "cell") for c in row[1:]])
+    out = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
+    out.setStyle(TableStyle(style))
+    return out
+
+
+def _method_section(section) -> list[Flowable]:
+    """One methodology section as printed: heading, paragraphs, labelled facts, the takeaway, tables."""
+    body: list[Flowable] = [para(section.title, "h2_keep" if section.level <= 2 else "h3")]
+    body += [para(p, "body") for p in section.paragraphs]
+    body += [Paragraph(f"<b>{escape(fonts().text(label))}:</b> {escape(fonts().text(text))}", styles()["cell"])
+             for label, text in section.facts]
+    if section.takeaway:
+        body.append(para(f"<b>{escape(fonts().text(section.takeaway))}</b>", "body", markup=True))
+    tables: list[Flowable] = []
+    for table in section.tables:
+        tables += [Spacer(1, 3), _method_table(table)]
+    if section.level > 2:  # an indicator: heading, facts and thresholds stay on one page
+        return [CondPageBreak(30 * mm), KeepTogether(body + tables), Spacer(1, 6)]
+    return [CondPageBreak(40 * mm), *body, *tables, Spacer(1, 4)]
 
 
 def _appendix(view: MutualView, rules: Rules) -> list[Flowable]:
+    """The dashboard's methodology page, printed from the same content builder
+    (``mutuals.reports.methodology``): the same sections, indicator texts, thresholds and ladder."""
+    from mutuals.reports.methodology import methodology
+
     story: list[Flowable] = [PageBreak(), SectionHeading("Appendix: methodology", key="appendix"),
                              Rule(FRAME_WIDTH)]
-    story.append(para(
-        f"Every indicator is computed from the data as of {fmt.day(view.as_of)} and rated green, amber or red "
-        "against the thresholds below; a missing value is rated ‘no data’. These rules are read from the "
-        "same configuration file the dashboard uses (mutuals/config/indicators.toml). ‘Change’ compares the "
-        f"value with {fmt.day(view.previous_as_of)}; the sector median is taken over the trading mutuals of "
-        f"the same sector ({view.profile.get('sector')}), with n the number that have a value.", "body"))
-    story.append(Spacer(1, 6))
-
-    story += [CondPageBreak(50 * mm), para("Indicators and thresholds", "h2")]
-    widths = [0.17, 0.47, 0.11, 0.14, 0.11]
-    for factor_key, factor_name in rules.factors.items():
-        # One table per factor, headed by the factor's name, so no factor heading is left alone
-        # at the foot of a page.
-        data = [[para(factor_name, "cell_bold"), para("Definition", "cell_head")]]
-        style = _grid_style(1)
-        for j, status in enumerate(("green", "amber", "red"), start=2):
-            p, (colour, _) = _status_cell(status)
-            data[0].append(p)
-            style.append(("BACKGROUND", (j, 0), (j, 0), _hex(colour)))
-        for ind in rules.for_factor(factor_key):
-            green, amber, red = ind.threshold_text()
-            better = "higher is better" if ind.direction == "higher" else "lower is better"
-            data.append([para(ind.label, "cell"),
-                         para(f"{ind.definition} ({better})", "cell"),
-                         _threshold_cell(green, ind), _threshold_cell(amber, ind), _threshold_cell(red, ind)])
-        table = Table(data, colWidths=[w * FRAME_WIDTH for w in widths], repeatRows=1, hAlign="LEFT")
-        table.setStyle(TableStyle(style + [("VALIGN", (0, 1), (-1, -1), "TOP")]))
-        story += [CondPageBreak(35 * mm), table, Spacer(1, 8)]
-
-    # Overall status ladder, in the order the code applies it.
-    cliff = " and ".join(rules.by_column(c).label.lower() for c in rules.at_risk_cliff)
-    ladder = [
-        ("ceased", "The mutual has stopped trading (its stage)."),
-        ("pre_spin_out", "The mutual has not spun out yet (its stage); its indicators are rated, but the "
-                         "overall status follows the stage."),
-        ("at_risk", f"{rules.at_risk_min_reds} or more indicators are red, or the re-tender cliff: "
-                    f"{cliff} are both red."),
-        ("concern", f"{rules.concern_min_reds} or more indicators are red."),
-        ("watch", f"{rules.watch_min_reds} or more red, or {rules.watch_min_ambers} or more amber."),
-        ("sustainable", "None of the above."),
-    ]
-    rows = []
-    extra = []
-    for i, (status, rule_text) in enumerate(ladder, start=1):
-        p, (colour, _) = _status_cell(status, overall=True)
-        rows.append([p, para(rule_text, "cell")])
-        extra.append(("BACKGROUND", (0, i), (0, i), _hex(colour)))
-    story.append(KeepTogether([
-        para("Overall status", "h2"),
-        para("A mutual's overall status is the first of these that applies, checked in this order. "
-             "The cover lists the reasons that decided it.", "body"), Spacer(1, 4),
-        simple_table(["Status", "Rule"], rows, [0.16, 0.84], extra)]))
-
-    story += [CondPageBreak(40 * mm), para("Small numbers: survey suppression", "h2"), para(
-        f"Staff-survey results from fewer than {view.min_respondents} respondents are suppressed: the score is "
-        f"never shown, only ‘suppressed (n < {view.min_respondents})’ (the configured default minimum is "
-        f"{rules.min_respondents}). In breakdowns by staff group, when only one group of a wave is suppressed "
-        "the next smallest is suppressed too (secondary suppression), so that no one can work it out by "
-        "subtracting from the total. Engagement change from peak uses unsuppressed waves only.", "body")]
-    story += [para("Status symbols", "h2"), para(
-        "Status is never shown by colour alone: ✓ Green, ▲ Amber, ✖ Red, – No data; overall: ✖ At risk, "
-        "▲ Concern, ◔ Watch, ✓ Sustainable, ◇ Pre-spin-out, ■ Ceased. Colours are from the Okabe-Ito "
-        "palette, which people with colour-vision deficiency can tell apart.", "body")]
-    if view.synthetic:
-        story += [para("Data", "h2"), para(f"{SYNTHETIC_NOTICE}. The sample is generated by a seeded program "
-                                           "calibrated to published facts about the sector.", "body")]
+    intro = (f"This appendix prints the dashboard's methodology page (/methodology) from the same rules. The "
+             f"figures in this pack are as of {fmt.day(view.as_of)}; ‘change’ compares each value with "
+             f"{fmt.day(view.previous_as_of)}, and the sector median is taken over the trading mutuals of the same "
+             f"sector ({view.profile.get('sector')}), with n the number that have a value.")
+    if view.min_respondents != rules.min_respondents:
+        intro += (f" This pack suppresses survey results from fewer than {view.min_respondents} respondents "
+                  f"(the configured minimum is {rules.min_respondents}).")
+    story += [para(intro, "body"), Spacer(1, 4)]
+    for section in methodology(rules, dataset={"synthetic": "true" if view.synthetic else "false"}):
+        story += _method_section(section)
     return story
 
 

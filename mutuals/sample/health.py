@@ -27,32 +27,35 @@ STEP = YEAR / 4                          # one quarter, in days
 GRID_STEPS = int((DATA_ORD + 800 - GRID_START) / STEP) + 2
 
 # The mutual's own level, and where health starts at the options appraisal.
-LEVEL_MEAN, LEVEL_SD = 0.30, 0.50
+LEVEL_MEAN, LEVEL_SD = 0.50, 0.50
+WEAK_TAIL = (0.15, 0.6, 1.5)             # chance a mutual is structurally weak, and by how much
 LEVEL_PER_MEMBER_SHARE = 0.40            # staff ownership goes with health (level +-0.2)
-START_SD = 0.25
-EARLY_PEAK_SHARE = 0.32                  # exact share: engagement peaks early, then declines
+START_SD = 0.15
+EARLY_PEAK_SHARE = 0.30                  # exact share: engagement peaks early, then declines
 EARLY_PEAK_LIFT = (0.9, 1.8)             # their health at the options appraisal, above the level
-EARLY_PEAK_LEVEL_DROP = 0.45             # ... and the lower level they slide towards
+EARLY_PEAK_LEVEL_DROP = 0.80             # ... and the lower level they slide towards
 # Quarterly dynamics: mean reversion (half-life about 3 years), noise, drift and shocks.
 REVERSION = 0.06
-NOISE = 0.15
+NOISE = 0.08
 DRIFT_SD = 0.035                         # a year: some improve steadily, some decline
-SHOCK_DOWN = (0.009, 0.7, 1.6)           # chance a quarter, size range
+SHOCK_DOWN = (0.015, 0.8, 1.8)           # chance a quarter, size range
 SHOCK_UP = (0.006, 0.3, 0.9)
 
 # Dependency on the former parent: exact shares of mutuals by plateau of the parent's
 # share of income. Healthier mutuals are likelier to diversify.
-DEPENDENCY_GROUPS = [(0.45, 0.40, 0.60), (0.33, 0.60, 0.78), (0.22, None, None)]  # share, range
+DEPENDENCY_GROUPS = [(0.42, 0.40, 0.60), (0.33, 0.60, 0.78), (0.25, None, None)]  # share, range
 DEPENDENCY_NOISE = 0.8                   # how loosely the group follows the health level
 DIVERSIFY_PER_HEALTH = 0.12              # non-parent income x exp(this x health)
 
 # Decisions, as logits of health h (and dependency d, the parent's share of income).
 P_EXTEND = (-0.85, 0.5)                  # take an available extension: a + b h
 P_RENEW = (-0.70, 0.7)                   # renew without a tender: a + b h
-P_LOSE = (-2.3, 1.1, 3.0, 0.7)           # lose the re-tender: a - b h + c (d - d0)
+P_LONG_TERM = (0.0, 1.5)                 # a renewed or re-won term is the longer of two draws: a + b h
+P_LOSE = (-2.6, 1.4, 3.0, 0.7)           # lose the re-tender: a - b h + c (d - d0)
 P_OTHER_LOST = (-2.4, 0.8)               # a smaller contract is lost at its re-tender: a - b h
-HAND_BACK = (0.06, 3.5, -1.9)            # chance a quarter: top x sigmoid(k (h0 - h))
-P_CEASE = (-0.6, 0.9, 1.3, 2.0)          # after a loss: a - b h + c [handed back] + e (share - 0.5)
+P_NEW_WORK = (0.3, 0.9)                  # when a line of other work ends, new work is won: a + b h
+HAND_BACK = (0.06, 3.5, -2.2)            # chance a quarter: top x sigmoid(k (h0 - h))
+P_CEASE = (-1.3, 0.9, 1.3, 2.0)          # after a loss: a - b h + c [handed back] + e (share - 0.5)
 P_PLAN_RENEW = (1.4, 1.6)                # write the next five-year plan on time: a + b h
 P_PLAN_LATE = (-1.8, 1.2)                # each later year without a plan: a + b h
 DECISION_LEAD_DAYS = 180                 # commissioners decide about six months before an end
@@ -94,6 +97,8 @@ def simulate_health(M: _Mutuals, rng: np.random.Generator) -> Health:
     M.early_peak = _shuffled_labels(rng, n, [1 - EARLY_PEAK_SHARE, EARLY_PEAK_SHARE]) == 1
     level = (LEVEL_MEAN + LEVEL_SD * rng.standard_normal(n)
              + LEVEL_PER_MEMBER_SHARE * (M.member_share - 0.5))
+    weak = rng.random(n) < WEAK_TAIL[0]
+    level -= np.where(weak, rng.uniform(WEAK_TAIL[1], WEAK_TAIL[2], n), 0.0)
     level = np.where(M.early_peak, level - EARLY_PEAK_LEVEL_DROP, level)
     lift = np.where(M.early_peak, rng.uniform(*EARLY_PEAK_LIFT, n), 0.0)
     start = level + lift + START_SD * rng.standard_normal(n)
@@ -127,6 +132,7 @@ def simulate_health(M: _Mutuals, rng: np.random.Generator) -> Health:
     trigger = (rng.random((n, GRID_STEPS)) < p) & (times[None, :] >= (M.spin + YEAR)[:, None])
     trigger &= times[None, :] <= DATA_ORD
     has = trigger.any(axis=1)
+    # The hand-back takes effect at the start of that quarter.
     M.hand_back_at = np.where(has, np.round(times[np.argmax(trigger, axis=1)]).astype(np.int64), 0)
 
     _dependency(M, rng)
@@ -151,15 +157,21 @@ def _dependency(M: _Mutuals, rng: np.random.Generator) -> None:
 
 
 def parent_share(t, s0, target, tau, h):
-    """The former parent's share of income t years after spin-out, at health h (numpy)."""
-    curve = target + (s0 - target) * np.exp(-np.maximum(t, 0.0) / tau)
-    return np.clip(1.0 - (1.0 - curve) * np.exp(DIVERSIFY_PER_HEALTH * h), 0.0, 1.0)
+    """The former parent's share of income t years after spin-out, at health h (numpy).
+
+    It falls from s0 towards the plateau with time constant tau; health speeds or
+    slows the winning of other income as diversification proceeds.
+    """
+    decay = np.exp(-np.maximum(t, 0.0) / tau)
+    curve = target + (s0 - target) * decay
+    return np.clip(1.0 - (1.0 - curve) * np.exp(DIVERSIFY_PER_HEALTH * h * (1 - decay)), 0.0, 1.0)
 
 
 def parent_share1(t: float, s0: float, target: float, tau: float, h: float) -> float:
     """Scalar ``parent_share``."""
-    curve = target + (s0 - target) * math.exp(-max(t, 0.0) / tau)
-    return min(1.0, max(0.0, 1.0 - (1.0 - curve) * math.exp(DIVERSIFY_PER_HEALTH * h)))
+    decay = math.exp(-max(t, 0.0) / tau)
+    curve = target + (s0 - target) * decay
+    return min(1.0, max(0.0, 1.0 - (1.0 - curve) * math.exp(DIVERSIFY_PER_HEALTH * h * (1 - decay))))
 
 
 def _logistic(x: float) -> float:
@@ -174,6 +186,10 @@ def p_renew(h: float) -> float:
     return _logistic(P_RENEW[0] + P_RENEW[1] * h)
 
 
+def p_long_term(h: float) -> float:
+    return _logistic(P_LONG_TERM[0] + P_LONG_TERM[1] * h)
+
+
 def p_lose(h: float, dependency: float) -> float:
     a, b, c, d0 = P_LOSE
     return _logistic(a - b * h + c * (dependency - d0))
@@ -181,6 +197,10 @@ def p_lose(h: float, dependency: float) -> float:
 
 def p_other_lost(h: float) -> float:
     return _logistic(P_OTHER_LOST[0] - P_OTHER_LOST[1] * h)
+
+
+def p_new_work(h: float) -> float:
+    return _logistic(P_NEW_WORK[0] + P_NEW_WORK[1] * h)
 
 
 def p_cease(h: float, handed_back: bool, loss_share: float) -> float:

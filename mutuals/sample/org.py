@@ -102,7 +102,7 @@ LEGAL_FORMS = [  # (name, share, kind)
 ]
 OWNERSHIP_MODELS = [("employee-owned", .35), ("employee-led", .40), ("multi-stakeholder", .25)]
 # Beta(a, b) for the share of staff who are members, by ownership model.
-MEMBER_SHARE_BETA = {"employee-owned": (8, 2), "employee-led": (3, 5), "multi-stakeholder": (4, 4)}
+MEMBER_SHARE_BETA = {"employee-owned": (8, 2), "employee-led": (3.5, 4), "multi-stakeholder": (4.5, 4)}
 
 # Invented place-name syllables, chosen so that they do not form real UK place names.
 PLACE_ONSETS = ["Wend", "Brel", "Corv", "Dask", "Elv", "Fenn", "Gorv", "Hask", "Jorn", "Kelv",

@@ -90,7 +90,7 @@ def indicator_card(row: dict) -> str:
         f'<div class="indicator-card" style="border:1px solid #d9d9d9;border-left:6px solid {style.colour};'
         f'border-radius:0.5rem;padding:0.5rem 0.7rem;margin-bottom:0.6rem;min-height:8.2rem">'
         f'<div class="indicator-label" style="font-size:0.85rem;color:#333;font-weight:600">'
-        f"{html.escape(str(row['label']))}</div>"
+        f"{_method_link(row)}</div>"
         f'<div class="indicator-value" style="font-size:1.3rem;font-weight:700;line-height:1.3">'
         f"{html.escape(str(row['value_text']))}</div>"
         f"<div>{badge_html(style, '0.8rem')}{_stale_mark(row)}</div>"
@@ -98,6 +98,16 @@ def indicator_card(row: dict) -> str:
         f"{_evidence_line(row)}"
         f"Change on a year: {html.escape(str(row['change_text']))}<br>{median}</div></div>"
     )
+
+
+def _method_link(row: dict) -> str:
+    """The card's label, linked to its section of the methodology page (``methodology#<column>``)."""
+    label = html.escape(str(row["label"]))
+    if not row.get("indicator"):
+        return label
+    href = html.escape(f"methodology#{row['indicator']}", quote=True)
+    return (f'<a class="method-link" href="{href}" target="_self" title="How this indicator is worked out" '
+            f'style="color:inherit;text-decoration:underline dotted">{label}</a>')
 
 
 def _stale_mark(row: dict) -> str:

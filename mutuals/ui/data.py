@@ -179,3 +179,17 @@ def portfolio_charts(as_of: date, link_query: str = "", **filters: Any) -> Portf
     """
     frozen = tuple(sorted((k, _freeze(v)) for k, v in filters.items()))
     return _portfolio_charts(*_current(), as_of, frozen, link_query)
+
+
+@st.cache_resource(show_spinner="Backtesting the rules on the loaded data…", max_entries=8)
+def _backtest(path: str, version: Version, horizon_years: int | None, data_day: date | None):
+    from mutuals.services.backtest import run_backtest
+
+    # The whole loaded data set (no filters); the result is shared, never mutated. The version key holds the
+    # database file's mtime and the rules in force, so an edited config re-runs it.
+    return run_backtest(_database(path, version[0]), horizon_years, data_day=data_day)
+
+
+def backtest(horizon_years: int | None = None, data_day: date | None = None):
+    """The cached BacktestResult on the whole loaded data set (``mutuals.services.backtest.run_backtest``)."""
+    return _backtest(*_current(), horizon_years, data_day)

@@ -1,0 +1,193 @@
+"""Docs that cannot drift: every rule in the config appears on the methodology page, in the board-pack
+appendix and (the ladder) in the README, and a changed config changes all of them.
+
+The expected phrases are built here from the config values, not from the content builder, so a page
+or appendix that stopped printing a rule (or printed a stale number) fails.
+"""
+
+from __future__ import annotations
+
+import re
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from reportlab.platypus import SimpleDocTemplate
+
+from mutuals.reports import boardpack
+from mutuals.rules import CONFIG_PATH, Rules, load_rules
+from mutuals.services.mutual import load_mutual
+from tests.apptest import open_app
+from tests.test_methodology_page import page_text
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = "pages/methodology.py"
+APPENDIX = "Appendix: methodology"
+
+
+def norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def shown(text: str) -> str:
+    """As the pack prints it (symbols spelt out only where the fallback font lacks them)."""
+    return norm(boardpack.fonts().text(text))
+
+
+def documented(rules: Rules) -> list[str]:
+    """Every indicator's label, definition, threshold tests and evidence age; every area and signal label;
+    every count of the roll-up and the ladder; the suppression minimum; every status label."""
+    phrases = []
+    for ind in rules.indicators:
+        phrases += [ind.label, rules.text(ind.definition), *ind.threshold_text()]
+        if ind.max_evidence_months is not None:
+            phrases += [f"{ind.evidence}, at most {ind.max_evidence_months} months old",
+                        f"Maximum evidence age: {ind.max_evidence_months} months"]
+    for area in rules.areas:
+        phrases += [area.label, area.short, *(s.label for s in area.signals)]
+    r, o = rules.rollup, rules.overall
+    phrases += [
+        f"{r.area_red_min_red_signals} or more signals are red",
+        f"{r.area_amber_min_red_signals} or more signals red (fewer than {r.area_red_min_red_signals})",
+        f"{r.area_amber_min_amber_signals} or more signals amber",
+        f"or {o.at_risk_min_red_areas} or more areas red",
+        f"{o.concern_min_red_areas} or more areas red (fewer than {o.at_risk_min_red_areas})",
+        f"{o.watch_min_amber_areas} or more areas amber",
+        f"fewer than {rules.min_respondents} respondents",
+    ]
+    phrases += [s.label for s in [*rules.statuses.values(), *rules.overall_statuses.values()]]
+    return [norm(p) for p in phrases]
+
+
+def missing(phrases: list[str], text: str, transform=norm) -> list[str]:
+    return [p for p in phrases if transform(p) not in text]
+
+
+def pdf_pages(pdf: bytes) -> list[str]:
+    return [norm(p.extract_text() or "") for p in PdfReader(BytesIO(pdf)).pages]
+
+
+def appendix_of(pdf: bytes) -> str:
+    pages = pdf_pages(pdf)
+    start = next(i for i, t in enumerate(pages) if i > 0 and t.startswith(shown(APPENDIX)))
+    return " ".join(pages[start:])
+
+
+def appendix_alone(view) -> str:
+    """Only the appendix, printed with the pack's own code (no charts: quick), as PDF text."""
+    buffer = BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=boardpack.PAGE_SIZE, leftMargin=boardpack.MARGIN_X,
+                            rightMargin=boardpack.MARGIN_X, topMargin=boardpack.MARGIN_TOP,
+                            bottomMargin=boardpack.MARGIN_BOTTOM)
+    doc.build(boardpack._appendix(view, load_rules()))
+    return " ".join(pdf_pages(buffer.getvalue()))
+
+
+@pytest.fixture(scope="module")
+def page(handmade_dir):
+    at = open_app(handmade_dir, page=PAGE)
+    assert not at.exception, at.exception
+    return page_text(at)
+
+
+@pytest.fixture(scope="module")
+def appendix(handmade_db_path):
+    """The appendix of one real board pack (M1 on the hand-made fixture)."""
+    from mutuals.infra.db import Database
+
+    with Database(handmade_db_path) as db:
+        view = load_mutual(db, "M1")
+    return appendix_of(boardpack.board_pack_bytes(view))
+
+
+def test_every_rule_is_on_the_page(page):
+    assert not missing(documented(load_rules()), page)
+
+
+def test_every_rule_is_in_the_board_pack_appendix(appendix):
+    assert not missing(documented(load_rules()), appendix, shown)
+
+
+def test_page_and_appendix_say_the_same(page, appendix):
+    """The same sections, and each indicator's texts, word for word."""
+    from mutuals.reports.methodology import methodology, prose
+
+    rules = load_rules()
+    for section in methodology(rules):
+        assert norm(section.title) in page and shown(section.title) in appendix, section.title
+    for ind in rules.indicators:
+        for text in (prose(rules, ind, ind.why), prose(rules, ind, ind.source)):
+            assert norm(text) in page and shown(text) in appendix, ind.column
+
+
+# ---------------------------------------------------------------------------------------------
+# A changed config: another threshold, area count, ladder counts, evidence age and suppression minimum.
+
+CHANGES = [
+    ('column = "plan_delivery"\nlabel = "Plan delivery"\ndirection = "higher"\ngreen = 0.95',
+     'column = "plan_delivery"\nlabel = "Plan delivery"\ndirection = "higher"\ngreen = 0.9'),
+    ("area_red_min_red_signals = 2", "area_red_min_red_signals = 3"),
+    ("at_risk_min_red_areas = 2", "at_risk_min_red_areas = 3"),
+    ("watch_min_amber_areas = 2", "watch_min_amber_areas = 3"),
+    ('evidence = "latest survey wave"\nmax_evidence_months = 24', 'evidence = "latest survey wave"\nmax_evidence_months = 18'),
+    ("min_respondents = 11 ", "min_respondents = 7 "),
+]
+NEW = ["≥ 0.9", "≥ 0.85 and < 0.9", "≥ 90%", "3 or more signals are red", "1 or more signals red (fewer than 3)",
+       "or 3 or more areas red", "1 or more areas red (fewer than 3)", "3 or more areas amber",
+       "latest survey wave, at most 18 months old", "fewer than 7 respondents"]
+GONE = ["≥ 0.95", "2 or more signals are red", "2 or more areas amber", "latest survey wave, at most 24 months old",
+        "fewer than 11 respondents", "(fewer than 2)"]
+
+
+@pytest.fixture()
+def changed_rules(tmp_path, monkeypatch):
+    text = CONFIG_PATH.read_text(encoding="utf-8")
+    for old, new in CHANGES:
+        assert old in text, old
+        text = text.replace(old, new)
+    path = tmp_path / "changed.toml"
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("MUTUALS_RULES", str(path))  # restored by monkeypatch after the test
+    rules = load_rules()
+    assert rules.path == path and rules.min_respondents == 7
+    return rules
+
+
+def test_page_follows_a_changed_config(handmade_dir, changed_rules):
+    at = open_app(handmade_dir, page=PAGE)
+    assert not at.exception, at.exception
+    text = page_text(at)
+    assert not missing(documented(changed_rules), text)
+    assert not missing(NEW, text)
+    assert [g for g in GONE if g in text] == []
+
+
+def test_appendix_follows_a_changed_config(handmade_db, changed_rules):
+    view = load_mutual(handmade_db, "M1")
+    assert view.min_respondents == 7
+    text = appendix_alone(view)
+    assert not missing(documented(changed_rules), text, shown)
+    assert not missing(NEW, text, shown)
+    assert [g for g in GONE if shown(g) in text] == []
+
+
+# ---------------------------------------------------------------------------------------------
+# The README
+
+
+def test_readme_ladder_names_the_config_counts():
+    """The README's account of the roll-up and the overall ladder states the counts in the config."""
+    text = norm((ROOT / "README.md").read_text(encoding="utf-8"))
+    start = text.index("A mutual's overall status is the first that applies")
+    ladder = text[start:start + 1500]
+    o, r = load_rules().overall, load_rules().rollup
+    for phrase in (f"or {o.at_risk_min_red_areas} or more areas red",
+                   f"{o.concern_min_red_areas} or more areas red (fewer than {o.at_risk_min_red_areas})",
+                   f"{o.watch_min_amber_areas} or more areas amber"):
+        assert phrase in ladder, phrase
+    for phrase in (f"{r.area_red_min_red_signals} or more signals are red",
+                   f"{r.area_amber_min_amber_signals} or more signals amber"):
+        assert phrase in text[:start], phrase
+    cliff = " and ".join(load_rules().by_column(c).label.lower() for c in o.cliff)
+    assert cliff in ladder
