@@ -42,12 +42,14 @@ def check_m1_page(page) -> None:
 
     expect(page.locator("h1").first).to_have_text(M1)
     main = page.get_by_test_id("stMain")
-    expect(main.locator(".status-badge").first).to_have_text("▲ Concern")
+    expect(main.locator(".status-badge").first).to_have_text("◔ Watch")
     expect(main.locator(".mutual-facts")).to_contain_text("Southmere ICB")
     engagement = main.locator(".indicator-card").filter(has_text="Engagement score")
     expect(engagement.locator(".indicator-value")).to_have_text("7.3/10")
     expect(engagement).to_contain_text("✓ Green")
-    expect(main.get_by_text("Months to main contract end 9.0 months (red", exact=False)).to_be_visible()
+    expect(main.get_by_text("Relationship amber: contract horizon red (months to main contract end 9.0 months",
+                            exact=False)).to_be_visible()
+    expect(main.locator(".area-strip")).to_contain_text("Engagement")
     expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(13)
     assert query(page)["mutual"] == ["M1"]
     assert_no_errors(page)
