@@ -50,3 +50,16 @@ def texts(at: AppTest) -> str:
     parts += [h.value for h in at.title] + [h.value for h in at.subheader] + [w.value for w in at.warning]
     parts += [s.value for s in at.success]
     return "\n".join(parts)
+
+
+def elements(at, kind: str) -> list:
+    """Every element of a type (e.g. 'vega_lite_chart') in the rendered tree, however deeply nested."""
+    found, stack = [], [at._tree]
+    while stack:
+        node = stack.pop()
+        if getattr(node, "type", None) == kind:
+            found.append(node)
+        children = getattr(node, "children", None)
+        if isinstance(children, dict):
+            stack.extend(children.values())
+    return found

@@ -32,3 +32,23 @@ def build_tables(tmp_path: Path, tables: dict[str, list[dict]]) -> Database:
     merged = {**handmade.TABLES, **tables}
     folder = handmade.write_csvs(tmp_path / "csv", merged)
     return Database(build(folder, tmp_path / "m.duckdb").db_path)
+
+
+def override_rules(tmp_path: Path, monkeypatch, changes: list[tuple[str, str]]):
+    """Put in force (``MUTUALS_RULES``) a copy of the bundled rules with each ``old`` text replaced by ``new``.
+
+    Each ``old`` must occur in the bundled config, so a test cannot silently change nothing.
+    monkeypatch restores the environment after the test.
+    """
+    from mutuals.rules import CONFIG_PATH, load_rules
+
+    text = CONFIG_PATH.read_text(encoding="utf-8")
+    for old, new in changes:
+        assert old in text, f"not in the bundled config: {old!r}"
+        text = text.replace(old, new)
+    path = tmp_path / "rules.toml"
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("MUTUALS_RULES", str(path))
+    rules = load_rules()
+    assert rules.path == path
+    return rules

@@ -9,10 +9,9 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from mutuals.rules import CONFIG_PATH
 from mutuals.services import backtest as bt
 from mutuals.services.backtest import run_backtest, wilson_interval
-from tests.conftest import build_tables
+from tests.conftest import build_tables, override_rules
 
 NO_ROWS: list[dict] = []
 
@@ -73,12 +72,7 @@ EXPECTED = {
 @pytest.fixture()
 def small_rules(tmp_path, monkeypatch):
     """The bundled rules with min_trading lowered to 3, so five mutuals can be backtested."""
-    text = CONFIG_PATH.read_text(encoding="utf-8")
-    assert "min_trading = 20" in text
-    path = tmp_path / "rules.toml"
-    path.write_text(text.replace("min_trading = 20", "min_trading = 3"), encoding="utf-8")
-    monkeypatch.setenv("MUTUALS_RULES", str(path))
-    return path
+    return override_rules(tmp_path, monkeypatch, [("min_trading = 20", "min_trading = 3")])
 
 
 @pytest.fixture()

@@ -13,11 +13,11 @@ import pytest
 
 from mutuals.charts import mutual as mutual_charts
 from mutuals.charts import portfolio as portfolio_charts
-from mutuals.rules import CONFIG_PATH, load_rules
 from mutuals.services.indicators import compute_indicators
 from mutuals.services.mutual import commentary, load_mutual
 from mutuals.services.portfolio import build_portfolio
 from mutuals.services.warnings import early_warnings
+from tests.conftest import override_rules
 
 D = date(2026, 6, 30)
 CHANGES = [
@@ -37,16 +37,7 @@ CHANGES = [
 
 @pytest.fixture()
 def changed_rules(tmp_path, monkeypatch):
-    text = CONFIG_PATH.read_text(encoding="utf-8")
-    for old, new in CHANGES:
-        assert old in text, old
-        text = text.replace(old, new)
-    path = tmp_path / "changed.toml"
-    path.write_text(text, encoding="utf-8")
-    monkeypatch.setenv("MUTUALS_RULES", str(path))
-    rules = load_rules()
-    assert rules.path == path
-    return rules
+    return override_rules(tmp_path, monkeypatch, CHANGES)
 
 
 def _row(frame, mutual_id):

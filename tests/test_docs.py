@@ -16,9 +16,10 @@ from pypdf import PdfReader
 from reportlab.platypus import SimpleDocTemplate
 
 from mutuals.reports import boardpack
-from mutuals.rules import CONFIG_PATH, Rules, load_rules
+from mutuals.rules import Rules, load_rules
 from mutuals.services.mutual import load_mutual
 from tests.apptest import open_app
+from tests.conftest import override_rules
 from tests.test_methodology_page import page_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,15 +143,8 @@ GONE = ["≥ 0.95", "2 or more signals are red", "2 or more areas amber", "lates
 
 @pytest.fixture()
 def changed_rules(tmp_path, monkeypatch):
-    text = CONFIG_PATH.read_text(encoding="utf-8")
-    for old, new in CHANGES:
-        assert old in text, old
-        text = text.replace(old, new)
-    path = tmp_path / "changed.toml"
-    path.write_text(text, encoding="utf-8")
-    monkeypatch.setenv("MUTUALS_RULES", str(path))  # restored by monkeypatch after the test
-    rules = load_rules()
-    assert rules.path == path and rules.min_respondents == 7
+    rules = override_rules(tmp_path, monkeypatch, CHANGES)
+    assert rules.min_respondents == 7
     return rules
 
 

@@ -18,10 +18,12 @@ import pytest
 
 from mutuals.infra.db import Database
 from mutuals.reports import methodology as method
+from mutuals.reports import rules_text
 from mutuals.reports.backtest import headline, pooled_table
 from mutuals.rules import CONFIG_PATH, load_rules
 from mutuals.services.backtest import run_backtest
-from tests.apptest import open_app, texts
+from tests.apptest import elements, open_app, texts
+from tests.conftest import override_rules
 
 PAGE = "pages/methodology.py"
 
@@ -33,18 +35,6 @@ def unmd(text: str) -> str:
 
 def html_text(body: str) -> str:
     return html.unescape(re.sub(r"<style>.*?</style>|<script>.*?</script>|<[^>]+>", " ", body, flags=re.S))
-
-
-def elements(at, kind: str) -> list:
-    found, stack = [], [at._tree]
-    while stack:
-        node = stack.pop()
-        if getattr(node, "type", None) == kind:
-            found.append(node)
-        children = getattr(node, "children", None)
-        if isinstance(children, dict):
-            stack.extend(children.values())
-    return found
 
 
 def page_text(at) -> str:
@@ -69,12 +59,7 @@ def app(handmade_dir):
 @pytest.fixture()
 def small_rules(tmp_path, monkeypatch):
     """The bundled rules with min_trading 1, so the six hand-made mutuals can be backtested."""
-    text = CONFIG_PATH.read_text(encoding="utf-8")
-    assert "min_trading = 20" in text
-    path = tmp_path / "small.toml"
-    path.write_text(text.replace("min_trading = 20", "min_trading = 1"), encoding="utf-8")
-    monkeypatch.setenv("MUTUALS_RULES", str(path))
-    return load_rules()
+    return override_rules(tmp_path, monkeypatch, [("min_trading = 20", "min_trading = 1")])
 
 
 def test_sections_and_anchors(app):
@@ -96,7 +81,7 @@ def test_every_indicator_explained(app):
     text = page_text(app)
     for ind in rules.indicators:
         for phrase in (method.prose(rules, ind, ind.why), method.prose(rules, ind, ind.source),
-                       rules.text(ind.definition), *ind.threshold_text(), *method.thresholds_in_units(ind),
+                       rules.text(ind.definition), *ind.threshold_text(), *rules_text.thresholds_in_units(ind),
                        method.evidence_sentence(ind)):
             assert re.sub(r"\s+", " ", phrase) in text, (ind.column, phrase)
         assert "{" not in method.prose(rules, ind, ind.why) + method.prose(rules, ind, ind.source)

@@ -16,7 +16,7 @@ import pytest
 
 from mutuals.infra.build import ensure_database
 from mutuals.infra.db import DATA_DIR, Database
-from tests.apptest import open_app, texts
+from tests.apptest import elements, open_app, texts
 
 PAGE = "pages/mutual.py"
 SECTIONS = ["overview", "leadership", "engagement", "relationship", "finance"]
@@ -29,22 +29,10 @@ def open_mutual(data_dir, mutual_id: str | None, **params):
     return open_app(data_dir, query, page=PAGE)
 
 
-def _elements(at, kind: str) -> list:
-    found, stack = [], [at._tree]
-    while stack:
-        node = stack.pop()
-        if getattr(node, "type", None) == kind:
-            found.append(node)
-        children = getattr(node, "children", None)
-        if isinstance(children, dict):
-            stack.extend(children.values())
-    return found
-
-
 def chart_payloads(at) -> list[str]:
     """Every chart's Vega-Lite spec and data (decoded from Arrow) as text."""
     out = []
-    for chart in _elements(at, "vega_lite_chart"):
+    for chart in elements(at, "vega_lite_chart"):
         proto = chart.proto
         out.append(proto.spec)
         for dataset in proto.datasets:
@@ -117,7 +105,7 @@ def test_factor_sections_have_charts_commentary_and_downloads(m1):
     assert any(c.startswith("Engagement peaked at 8.1/10 (transition phase, 15 Jan 2012)") for c in captions)
     assert any(c.startswith("In 2025/26 income was £11.0m against a plan of £12.0m (92% of plan)") for c in captions)
     assert any(c.startswith("3 active contract(s) worth £10.0m a year") for c in captions)
-    assert len(_elements(m1, "vega_lite_chart")) == 13
+    assert len(elements(m1, "vega_lite_chart")) == 13
     labels = [b.label for b in m1.get("download_button")]
     assert {"Board pack (PDF)", "Download indicator table (CSV)", "Download survey waves (CSV)",
             "Download contracts (CSV)", "Download financial years (CSV)"} <= set(labels)
@@ -179,7 +167,7 @@ def test_presentation_mode_steps_through_every_section(handmade_dir):
     at.button(key="present_prev").click().run()
     assert not at.exception and _section_shown(at) == "finance"
     # no PNG/SVG buttons on the projector, but every chart of the section is there
-    assert len(_elements(at, "vega_lite_chart")) == 3
+    assert len(elements(at, "vega_lite_chart")) == 3
     at.button(key="present_exit").click().run()
     assert not at.exception
     assert "present" not in at.query_params and "section" not in at.query_params
@@ -194,7 +182,7 @@ def test_presentation_toggle_and_section_link(handmade_dir):
     assert _section_shown(at) == "overview"
     linked = open_mutual(handmade_dir, "M1", present="1", section="engagement")
     assert not linked.exception and _section_shown(linked) == "engagement"
-    assert len(_elements(linked, "vega_lite_chart")) == 4
+    assert len(elements(linked, "vega_lite_chart")) == 4
     bad = open_mutual(handmade_dir, "M1", present="1", section="nonsense")
     assert not bad.exception and _section_shown(bad) == "overview"
 
@@ -210,7 +198,7 @@ def test_a_mutual_with_no_data_renders(handmade_dir):
     assert "No staff survey is on record." in text  # commentary
     assert "No staff survey is on record up to 30 Jun 2026." in text  # chart caption
     assert "No contract is on record up to 30 Jun 2026." in text
-    assert len(_elements(at, "vega_lite_chart")) == 13  # each chart says "no data"
+    assert len(elements(at, "vega_lite_chart")) == 13  # each chart says "no data"
     assert not at.dataframe  # no empty tables
 
 
@@ -267,7 +255,7 @@ def test_every_sample_mutual_renders():
             failures.append((mutual_id, [e.message for e in at.exception][:1]))
             at = open_mutual(DATA_DIR, ids[0])  # a fresh session for the rest
             continue
-        assert len(_elements(at, "vega_lite_chart")) == 13, mutual_id
+        assert len(elements(at, "vega_lite_chart")) == 13, mutual_id
     assert not failures, failures
     elapsed = time.monotonic() - started
     print(f"{len(ids)} mutual pages in {elapsed:.0f} s ({elapsed / len(ids):.2f} s each)")

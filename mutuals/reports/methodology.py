@@ -61,14 +61,6 @@ def prose(rules: Rules, ind: Indicator, template: str) -> str:
                       amber=fmt.format_value(ind.amber, ind.format))
 
 
-def thresholds_in_units(ind: Indicator) -> tuple[str, str, str]:
-    """Green, amber and red in the display unit, amber with both bounds: ('≥ 95%', '≥ 85% and < 95%', '< 85%')."""
-    g, a = fmt.format_value(ind.green, ind.format), fmt.format_value(ind.amber, ind.format)
-    if ind.direction == "higher":
-        return f"≥ {g}", f"≥ {a} and < {g}", f"< {a}"
-    return f"≤ {g}", f"> {g} and ≤ {a}", f"> {a}"
-
-
 def max_age_text(ind: Indicator) -> str:
     return "–" if ind.max_evidence_months is None else f"{ind.max_evidence_months} months"
 
@@ -87,7 +79,7 @@ def _where(rules: Rules, ind: Indicator) -> str:
 
 
 def indicator_section(rules: Rules, ind: Indicator) -> Section:
-    rule, units = ind.threshold_text(), thresholds_in_units(ind)
+    rule, units = ind.threshold_text(), rules_text.thresholds_in_units(ind)
     words = tuple(rules.status_style(s).label for s in ("green", "amber", "red"))
     better = "higher" if ind.direction == "higher" else "lower"
     table = Table((f"Test ({better} is better)", *words), (("As configured", *rule), ("In display units", *units)),
@@ -165,7 +157,7 @@ def _overall(rules: Rules) -> Section:
 def _indicators(rules: Rules) -> list[Section]:
     rows = []
     for ind in ordered_indicators(rules):
-        g, a, r = thresholds_in_units(ind)
+        g, a, r = rules_text.thresholds_in_units(ind)
         rows.append((rules.area(ind.area).short, _where(rules, ind).split(", ")[1].removesuffix(" signal"),
                      ind.label, g, a, r, rules_text.evidence_text(ind)))
     words = tuple(rules.status_style(s).label for s in ("green", "amber", "red"))

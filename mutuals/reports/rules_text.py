@@ -55,11 +55,11 @@ def evidence_text(ind: Indicator) -> str:
 
 
 def thresholds_in_units(ind: Indicator) -> tuple[str, str, str]:
-    """The green, amber and red tests in the indicator's display unit: ('≥ 95%', '≥ 85%', '< 85%')."""
+    """Green, amber and red in the display unit, amber with both bounds: ('≥ 95%', '≥ 85% and < 95%', '< 85%')."""
     g, a = fmt.format_value(ind.green, ind.format), fmt.format_value(ind.amber, ind.format)
     if ind.direction == "higher":
-        return f"≥ {g}", f"≥ {a}", f"< {a}"
-    return f"≤ {g}", f"≤ {a}", f"> {a}"
+        return f"≥ {g}", f"≥ {a} and < {g}", f"< {a}"
+    return f"≤ {g}", f"> {g} and ≤ {a}", f"> {a}"
 
 
 def _md(text: str) -> str:
