@@ -28,7 +28,7 @@ def row(frame: pd.DataFrame, mutual_id: str) -> dict:
 
 
 def isnull(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
 
 
 @pytest.fixture(scope="module")
