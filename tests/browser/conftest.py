@@ -245,13 +245,19 @@ def browser(_browser_available):
             chromium.close()
 
 
+@contextmanager
+def fresh_page(browser, base_url: str):
+    """A page in a fresh browser context (so a fresh Streamlit session) on ``base_url``."""
+    context = browser.new_context(viewport=VIEWPORT, base_url=base_url)
+    context.set_default_timeout(30_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
 @pytest.fixture()
 def page(browser, app_url):
     """A fresh browser context (so a fresh Streamlit session) per test."""
-    context = browser.new_context(viewport=VIEWPORT, base_url=app_url)
-    context.set_default_timeout(30_000)
-    page = context.new_page()
-    try:
+    with fresh_page(browser, app_url) as page:
         yield page
-    finally:
-        context.close()

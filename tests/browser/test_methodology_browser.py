@@ -16,8 +16,8 @@ import pytest
 from mutuals.rules import CONFIG_PATH
 from tests.browser.conftest import (
     CHARTS_DRAWN,
-    VIEWPORT,
     assert_no_errors,
+    fresh_page,
     full_page_screenshot,
     start_server,
     wait_for_app,
@@ -52,13 +52,8 @@ def method_url(_browser_available, tmp_path_factory) -> Iterator[str]:
 
 @pytest.fixture()
 def page(browser, method_url):
-    context = browser.new_context(viewport=VIEWPORT, base_url=method_url)
-    context.set_default_timeout(30_000)
-    page = context.new_page()
-    try:
+    with fresh_page(browser, method_url) as page:
         yield page
-    finally:
-        context.close()
 
 
 def in_view(page, selector: str) -> bool:
