@@ -17,7 +17,7 @@ import pandas as pd
 
 from mutuals import formatting as fmt
 from mutuals.rules import Indicator, Rules, load_rules
-from mutuals.services.rollup import overall, overall_reasons  # noqa: F401  (re-exported)
+from mutuals.services.rollup import overall
 
 
 class QueryRunner(Protocol):

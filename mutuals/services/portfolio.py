@@ -10,7 +10,8 @@ import pandas as pd
 
 from mutuals import formatting as fmt
 from mutuals.rules import load_rules
-from mutuals.services.indicators import QueryRunner, compute_indicators, overall_reasons
+from mutuals.services.indicators import QueryRunner, compute_indicators
+from mutuals.services.rollup import overall_reasons
 from mutuals.services.warnings import count_warnings, early_warnings
 
 
