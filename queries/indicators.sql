@@ -2,7 +2,7 @@
 -- Definitions: mutuals/config/indicators.toml and the methodology page.
 -- Parameters:
 --   $as_of            DATE     the as-of date D
---   $min_respondents  INTEGER  waves with fewer respondents are suppressed
+--   $min_respondents  INTEGER  waves whose scored groups have fewer respondents are suppressed
 --   $days_per_month   DOUBLE   30.4375
 --   $window_days      INTEGER  the expiry window (value_ending_12m_share), in days
 --   $innovation_days  INTEGER  the innovation look-back, in days
@@ -80,6 +80,10 @@ waves AS (
            sum(e.respondents * (e.motivation + e.involvement + e.advocacy) / 3)
                / NULLIF(sum(CASE WHEN e.motivation + e.involvement + e.advocacy IS NOT NULL
                                  THEN e.respondents END), 0) AS raw_score,
+           -- Suppression counts the people whose answers are shown: the respondents of the
+           -- groups that contribute a score (the rule of mutual_waves.sql).
+           coalesce(sum(CASE WHEN e.motivation + e.involvement + e.advocacy IS NOT NULL
+                             THEN e.respondents END), 0) AS scored_respondents,
            any_value(m.min_resp) AS min_resp
     FROM engagement e JOIN m USING (mutual_id)
     WHERE e.survey_date <= m.d
@@ -87,7 +91,7 @@ waves AS (
 ),
 scored_waves AS (
     SELECT *,
-           CASE WHEN respondents >= min_resp THEN raw_score END AS score,
+           CASE WHEN scored_respondents >= min_resp THEN raw_score END AS score,
            row_number() OVER (PARTITION BY mutual_id ORDER BY survey_date DESC) AS rn_latest
     FROM waves
 ),

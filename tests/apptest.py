@@ -63,3 +63,34 @@ def elements(at, kind: str) -> list:
         if isinstance(children, dict):
             stack.extend(children.values())
     return found
+
+
+class DownloadRecorder:
+    """Keeps the data callables of deferred download buttons, so a test can read a button's bytes.
+
+    AppTest's media file manager is thrown away after each run; this records every
+    ``add_deferred`` call by the placeholder id the button carries (``proto.deferred_file_id``).
+    """
+
+    def __init__(self, monkeypatch):
+        from streamlit.runtime.media_file_manager import MediaFileManager
+
+        self.callables: dict[str, object] = {}
+        original = MediaFileManager.add_deferred
+        recorder = self
+
+        def add_deferred(self, data_callable, *args, **kwargs):
+            file_id = original(self, data_callable, *args, **kwargs)
+            recorder.callables[file_id] = data_callable
+            return file_id
+
+        monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
+
+    def read(self, button) -> bytes:
+        """The bytes a download button would send."""
+        proto = button.proto
+        if proto.deferred_file_id:
+            data = self.callables[proto.deferred_file_id]()
+        else:
+            raise AssertionError(f"download {button.label!r} is not deferred")
+        return data.encode("utf-8") if isinstance(data, str) else bytes(data)

@@ -328,7 +328,8 @@ def _waves(rows: list[dict], min_resp: int) -> list[dict]:
             "survey_date": survey_date,
             "phases": phases,
             "phase": phases[0],
-            "score": raw if respondents >= min_resp else math.nan,  # suppressed below the minimum
+            # Suppressed when the people whose answers are shown (the scored groups) are too few.
+            "score": raw if weight >= min_resp else math.nan,
             "respondents": respondents,
             "eligible": sum(g["eligible_staff"] for g in groups),
         })

@@ -140,11 +140,12 @@ _EDGE_ROWS: dict[str, list[dict]] = {
         {"mutual_id": "M12", "year_end": "2024-06-29", "planned_income": "1000000", "planned_non_parent_income": "100000"},
     ],
     "engagement": [
-        # M7: two waves tie on the peak (8.0); the earliest is options_appraisal. The latest wave has exactly
-        # 11 respondents (not suppressed) of whom 1 gave no advocacy score: score 7.5, change -0.5 exactly.
+        # M7: two waves tie on the peak (8.0); the earliest is options_appraisal. The latest wave's scored
+        # groups have exactly 11 respondents (not suppressed); 1 more gave no advocacy score and does not
+        # count towards the minimum: score 7.5, change -0.5 exactly.
         _wave("M7", "2015-06-01", "options_appraisal", "All", "20", "12", "8", "8", "8"),
         _wave("M7", "2018-06-01", "spun_out", "All", "20", "12", "8", "8", "8"),
-        _wave("M7", "2026-06-01", "spun_out", "Front line", "20", "10", "7.5", "7.5", "7.5"),
+        _wave("M7", "2026-06-01", "spun_out", "Front line", "20", "11", "7.5", "7.5", "7.5"),
         _wave("M7", "2026-06-01", "spun_out", "Office", "5", "1", "1", "1", ""),
         # M8: transition peak 8.2, latest 7.7: change is -0.4999999999999991 in floating point.
         _wave("M8", "2016-01-01", "transition", "All", "30", "20", "8.2", "8.2", "8.2"),
@@ -510,7 +511,7 @@ def test_edge_recomputation_matches_hand_working(recomputed):
     assert m7["largest_commissioner_share"] == pytest.approx(0.4)  # 500k of 1.25m active
     assert m7["months_to_main_contract_end"] == pytest.approx(365 / 30.4375)  # K7A: tie, earlier end
     assert m7["value_ending_12m_share"] == pytest.approx(0.4)  # K7A ends on D + 365; K7C on D + 366
-    assert m7["engagement_score"] == pytest.approx(7.5) and m7["response_rate"] == pytest.approx(11 / 25)
+    assert m7["engagement_score"] == pytest.approx(7.5) and m7["response_rate"] == pytest.approx(12 / 25)
     assert m7["engagement_change_from_peak"] == pytest.approx(-0.5)
     assert bool(m7["early_peak"]) is True  # earliest of the tied peaks is options_appraisal
     assert math.isnan(m7["plan_delivery"]) and math.isnan(m7["non_parent_share_vs_plan"])

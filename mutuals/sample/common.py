@@ -32,7 +32,6 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("options_appraisal_date", "date"), ("spin_out_date", "date"), ("staff_count", "int"),
         ("member_share", "share"), ("company_number", "str"), ("charity_number", "str"),
         ("status", "str"), ("ceased_date", "date"),
-        ("society_number", "str"),  # extra: FCA mutuals register number (GB-MPR) for societies
     ],
     "contracts": [
         ("contract_id", "str"), ("mutual_id", "str"), ("commissioner_id", "str"), ("title", "str"),

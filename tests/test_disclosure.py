@@ -1,0 +1,122 @@
+"""Suppression counts the people whose answers are shown (issue 8, part 2).
+
+The leak: M1's 2025-10-01 wave has Clinical (48 respondents) and Support (32). Blank Clinical's
+scores and cut Support to 10 respondents: the wave still has 58 respondents, but its score would be
+Support's own, from 10 people. It must be suppressed everywhere: the page and its card, the CSV,
+the board pack, the sector bands and the indicators CLI. D = 2026-06-30.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from mutuals.cli import main
+from mutuals.services.indicators import compute_indicators
+from mutuals.services.mutual import load_mutual
+from tests.apptest import DownloadRecorder, open_app
+from tests.conftest import build_tables
+from tests.fixtures import handmade
+
+D = date(2026, 6, 30)
+WAVE = "2025-10-01"
+SHOWN_FROM_TEN = 7.5  # Support's score: what the leak would publish
+
+
+def leaky_engagement() -> list[dict]:
+    rows = []
+    for row in handmade.TABLES["engagement"]:
+        row = dict(row)
+        if row["mutual_id"] == "M1" and row["survey_date"] == WAVE:
+            if row["staff_group"] == "Clinical":
+                row.update(motivation="", involvement="", advocacy="")
+            else:
+                row.update(respondents="10", motivation="7.5", involvement="7.5", advocacy="7.5")
+        rows.append(row)
+    return rows
+
+
+@pytest.fixture(scope="module")
+def leak(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("leak")
+    db = build_tables(tmp, {"engagement": leaky_engagement()})
+    yield tmp / "csv", db
+    db.close()
+
+
+def test_mutual_waves_suppresses_the_wave(leak):
+    _, db = leak
+    waves = db.query("mutual_waves", mutual_id="M1", as_of=D, min_respondents=11)
+    wave = waves[waves["survey_date"].astype(str).str.startswith(WAVE)].iloc[0]
+    assert bool(wave["suppressed"])
+    assert int(wave["respondents"]) == 58  # counts stay, so the suppression can be explained
+    for col in ("engagement_score", "motivation", "involvement", "advocacy"):
+        assert pd.isna(wave[col]), col
+
+
+def test_indicators_and_cli_suppress_the_wave(leak, tmp_path, capsys):
+    folder, db = leak
+    row = compute_indicators(db, D).set_index("mutual_id").loc["M1"]
+    assert pd.isna(row["engagement_score"])
+    assert main(["indicators", "--data", str(folder), "--db", str(tmp_path / "m.duckdb"), "--format", "json"]) == 0
+    rows = {r["mutual_id"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["M1"]["engagement_score"] is None
+    assert rows["M1"]["engagement_change_from_peak"] is None
+
+
+def test_sector_bands_leave_the_wave_out(leak):
+    _, db = leak
+    bands = db.query("sector_engagement_bands", sector="Health & Social Care", as_of=D, min_respondents=11,
+                     scope=None)
+    assert 2025 not in set(bands["survey_year"])  # M1's wave was the sector's only 2025 wave
+    assert SHOWN_FROM_TEN not in set(bands["median"].round(6))
+
+
+def test_the_three_queries_agree_on_every_wave(leak, handmade_db):
+    """One rule for 'a wave's shown score': mutual_waves, indicators and the sector bands agree."""
+    for _, db in ((None, leak[1]), (None, handmade_db)):
+        for mutual_id in ("M1", "M2", "M4"):
+            for as_of in (date(2011, 12, 31), date(2012, 6, 30), D):
+                waves = db.query("mutual_waves", mutual_id=mutual_id, as_of=as_of, min_respondents=11)
+                row = compute_indicators(db, as_of, reasons=False).set_index("mutual_id")
+                if waves.empty or mutual_id not in row.index:
+                    continue
+                latest = waves.iloc[-1]["engagement_score"]
+                got = row.loc[mutual_id, "engagement_score"]
+                assert (pd.isna(latest) and pd.isna(got)) or latest == pytest.approx(got), (mutual_id, as_of)
+                profile = db.query("mutual_profile", mutual_id=mutual_id, scope=None).iloc[0]
+                bands = db.query("sector_engagement_bands", sector=profile["sector"], as_of=as_of,
+                                 min_respondents=11, scope=[mutual_id])
+                shown = waves.dropna(subset=["engagement_score"])
+                assert int(bands["waves"].sum()) == len(shown), (mutual_id, as_of)
+
+
+def test_board_pack_never_prints_the_score(leak):
+    from tests.test_boardpack import Pack
+    from mutuals.reports.boardpack import board_pack_bytes
+
+    _, db = leak
+    view = load_mutual(db, "M1", D)
+    wave = view.waves[view.waves["survey_date"].astype(str).str.startswith(WAVE)].iloc[0]
+    assert bool(wave["suppressed"])
+    text = Pack.read(board_pack_bytes(view)).text
+    assert "suppressed (n < 11)" in text
+    assert "7.5/10" not in text
+
+
+def test_page_card_and_csv_show_the_wave_as_suppressed(leak, monkeypatch):
+    folder, _ = leak
+    downloads = DownloadRecorder(monkeypatch)
+    at = open_app(folder, {"mutual": "M1"}, page="pages/mutual.py")
+    assert not at.exception
+    cards = "\n".join(h.proto.body for h in at.get("html"))
+    assert "7.5/10" not in cards
+    button = next(b for b in at.get("download_button") if b.label == "Download survey waves (CSV)")
+    waves = pd.read_csv(io.BytesIO(downloads.read(button)))
+    wave = waves[waves["survey_date"].astype(str).str.startswith(WAVE)].iloc[0]
+    assert str(SHOWN_FROM_TEN) not in wave.astype(str).tolist()
+    assert "suppressed" in " ".join(wave.astype(str).tolist()).lower() or pd.isna(wave["engagement_score"])
