@@ -84,6 +84,6 @@ def test_readme_quick_start_and_commands():
 
 
 def test_requirements_are_pinned():
-    lines = [l.strip() for l in (ROOT / "requirements.txt").read_text().splitlines()
-             if l.strip() and not l.startswith("#")]
-    assert lines and all(re.fullmatch(r"[A-Za-z0-9_.\-]+==[0-9][A-Za-z0-9.]*", l) for l in lines), lines
+    lines = [row.strip() for row in (ROOT / "requirements.txt").read_text().splitlines()
+             if row.strip() and not row.startswith("#")]
+    assert lines and all(re.fullmatch(r"[A-Za-z0-9_.\-]+==[0-9][A-Za-z0-9.]*", row) for row in lines), lines
