@@ -25,10 +25,29 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 
 def test_indicators_csv_has_every_column(handmade_dir, tmp_path, capsys):
     assert main(["indicators", "--data", str(handmade_dir), "--db", str(tmp_path / "m.duckdb")]) == 0
-    frame = pd.read_csv(io.StringIO(capsys.readouterr().out))
-    assert list(frame.columns) == output_columns()
-    assert frame["mutual_id"].tolist() == ["M1", "M2", "M3", "M4", "M5"]
-    assert frame.set_index("mutual_id").loc["M2", "overall_status"] == "at_risk"
+    text = capsys.readouterr().out
+    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False).set_index("mutual_id")
+    assert ["mutual_id"] + list(frame.columns) == output_columns()
+    assert list(frame.index) == ["M1", "M2", "M3", "M4", "M5"]
+    # New columns: evidence dates and staleness for the ten dated indicators, the four area statuses.
+    for c in ("plan_delivery", "engagement_score", "parent_income_share", "relationship_rating", "income_growth"):
+        assert f"{c}_evidence_date" in frame and f"{c}_stale" in frame, c
+    assert "months_since_strategy_session_evidence_date" not in frame
+    assert {f"{a}_status" for a in ("leadership", "engagement", "relationship", "finance")} <= set(frame.columns)
+    m1, m2, m3 = frame.loc["M1"], frame.loc["M2"], frame.loc["M3"]
+    assert m1["plan_delivery_evidence_date"] == "2026-03-31" and m1["response_rate_evidence_date"] == "2025-10-01"
+    assert m1["relationship_rating_evidence_date"] == "2026-02-15" and m1["plan_delivery_stale"] == "False"
+    assert m2["plan_delivery_evidence_date"] == ""  # no plan: no date
+    # M3's financial year ending 2020-03-31 is over 24 months before D = 2026-06-30: stale, value kept.
+    assert m3["parent_income_share_evidence_date"] == "2020-03-31"
+    assert float(m3["parent_income_share"]) == pytest.approx(1.0)
+    assert (m3["parent_income_share_stale"], m3["parent_income_share_status"]) == ("True", "no_data")
+    assert m3["income_growth_stale"] == "False"  # null (one year only): never stale
+    assert [m1[f"{a}_status"] for a in ("leadership", "engagement", "relationship", "finance")] == [
+        "green", "amber", "amber", "green"]
+    assert (m1["overall_status"], m2["overall_status"], frame.loc["M5", "overall_status"]) == (
+        "watch", "at_risk", "sustainable")
+    assert "re-tender cliff" in m2["overall_reasons"].lower()
 
 
 def test_indicators_json_and_as_of(handmade_dir, tmp_path, capsys):
@@ -37,8 +56,16 @@ def test_indicators_json_and_as_of(handmade_dir, tmp_path, capsys):
                  "--as-of", "2019-01-01"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["mutual_id"] for r in rows] == ["M1", "M2", "M3"]
+    assert list(rows[0]) == output_columns()
     assert rows[0]["engagement_score"] == pytest.approx(8.1)
+    # The 2012-01-15 wave is over 24 months before 2019-01-01 (2014-01-15 < D): stale, so no_data
+    # (it was green before staleness); the value and its date are still given.
+    assert rows[0]["engagement_score_evidence_date"][:10] == "2012-01-15"
+    assert rows[0]["engagement_score_stale"] is True and rows[0]["engagement_score_status"] == "no_data"
+    assert rows[0]["parent_income_share_evidence_date"] is None  # no financial year by then
+    assert rows[0]["parent_income_share_stale"] is False
     assert rows[1]["engagement_score"] is None  # no wave yet
+    assert rows[1]["engagement_score_evidence_date"] is None and rows[1]["engagement_score_stale"] is False
 
 
 def test_bad_as_of_is_rejected():

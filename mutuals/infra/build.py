@@ -52,7 +52,7 @@ class BuildError(ValueError):
     """A CSV did not meet the data contract; the message names file, row and column."""
 
     def __init__(self, file: Path, message: str, row: int | None = None, column: str | None = None):
-        self.file, self.row, self.column = Path(file), row, column
+        self.file, self.row, self.column, self.detail = Path(file), row, column, message
         where = [str(file)]
         if row is not None:
             where.append(f"row {row} (line {row + 1})")
@@ -215,3 +215,4 @@ def ensure_database(data_dir: Path | str = DATA_DIR, db_path: Path | str = DEFAU
     if is_stale(data_dir, db_path):
         build(data_dir, db_path)
     return Path(db_path)
+
