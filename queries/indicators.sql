@@ -15,14 +15,13 @@
 --                     spun out, plus those with a contract from it active on D)
 WITH params AS (
     SELECT CAST($as_of AS DATE) AS d,
-           CAST($min_respondents AS INTEGER) AS min_resp,
            CAST($days_per_month AS DOUBLE) AS dpm,
            CAST($window_days AS INTEGER) AS window_days,
            CAST($innovation_days AS INTEGER) AS innovation_days
 ),
 m AS (
     SELECT mu.*,
-           p.d, p.min_resp, p.dpm, p.window_days, p.innovation_days,
+           p.d, p.dpm, p.window_days, p.innovation_days,
            CASE WHEN mu.status = 'ceased' AND mu.ceased_date <= p.d THEN 'ceased'
                 WHEN mu.spin_out_date > p.d THEN 'pre_spin_out'
                 ELSE 'trading' END AS stage
@@ -72,28 +71,15 @@ sessions AS (
     GROUP BY s.mutual_id
 ),
 -- Staff engagement and ownership ------------------------------------------------
-waves AS (
-    SELECT e.mutual_id, e.survey_date,
-           min(e.phase) AS phase,
-           sum(e.respondents) AS respondents,
-           sum(e.eligible_staff) AS eligible_staff,
-           sum(e.respondents * (e.motivation + e.involvement + e.advocacy) / 3)
-               / NULLIF(sum(CASE WHEN e.motivation + e.involvement + e.advocacy IS NOT NULL
-                                 THEN e.respondents END), 0) AS raw_score,
-           -- Suppression counts the people whose answers are shown: the respondents of the
-           -- groups that contribute a score (the rule of mutual_waves.sql).
-           coalesce(sum(CASE WHEN e.motivation + e.involvement + e.advocacy IS NOT NULL
-                             THEN e.respondents END), 0) AS scored_respondents,
-           any_value(m.min_resp) AS min_resp
-    FROM engagement e JOIN m USING (mutual_id)
-    WHERE e.survey_date <= m.d
-    GROUP BY e.mutual_id, e.survey_date
-),
 scored_waves AS (
-    SELECT *,
-           CASE WHEN scored_respondents >= min_resp THEN raw_score END AS score,
-           row_number() OVER (PARTITION BY mutual_id ORDER BY survey_date DESC) AS rn_latest
-    FROM waves
+    -- The waves as shown (the shown_waves macro of schema.sql: the one definition of a wave's
+    -- shown score; a wave whose scored groups have fewer than $min_respondents respondents is
+    -- suppressed, its score NULL).
+    SELECT w.mutual_id, w.survey_date, w.phase, w.respondents, w.eligible_staff,
+           w.engagement_score AS score,
+           row_number() OVER (PARTITION BY w.mutual_id ORDER BY w.survey_date DESC) AS rn_latest
+    FROM shown_waves(CAST($min_respondents AS INTEGER)) w JOIN m USING (mutual_id)
+    WHERE w.survey_date <= m.d
 ),
 peak AS (
     SELECT mutual_id, max(score) AS peak_score

@@ -117,3 +117,38 @@ CREATE TABLE dataset_info (
     key   VARCHAR PRIMARY KEY,
     value VARCHAR
 );
+
+-- A wave's shown score: the one definition every query uses (issue 8) ------------------------
+-- A survey wave is one mutual's survey on one date, over its staff groups. A group contributes
+-- to the scores when it gives motivation, involvement and advocacy; scored_respondents counts the
+-- respondents of those groups, and the scores average those groups only, weighted by respondents.
+CREATE VIEW survey_waves AS
+SELECT mutual_id, survey_date,
+       min(phase) AS phase,
+       sum(respondents) AS respondents,
+       sum(eligible_staff) AS eligible_staff,
+       count(*) AS staff_groups,
+       coalesce(sum(respondents) FILTER (WHERE scored), 0) AS scored_respondents,
+       sum(respondents * motivation) FILTER (WHERE scored) / NULLIF(sum(respondents) FILTER (WHERE scored), 0)
+           AS motivation,
+       sum(respondents * involvement) FILTER (WHERE scored) / NULLIF(sum(respondents) FILTER (WHERE scored), 0)
+           AS involvement,
+       sum(respondents * advocacy) FILTER (WHERE scored) / NULLIF(sum(respondents) FILTER (WHERE scored), 0)
+           AS advocacy,
+       sum(respondents * (motivation + involvement + advocacy) / 3) FILTER (WHERE scored)
+           / NULLIF(sum(respondents) FILTER (WHERE scored), 0) AS engagement_score
+FROM (SELECT *, motivation IS NOT NULL AND involvement IS NOT NULL AND advocacy IS NOT NULL AS scored
+      FROM engagement)
+GROUP BY mutual_id, survey_date;
+
+-- The waves as shown: a wave whose scored groups have fewer than min_respondents respondents
+-- between them is suppressed (its scores are NULL; its counts stay, so the suppression can be
+-- explained). Every query reads waves through this macro with $min_respondents from the config.
+CREATE MACRO shown_waves(min_respondents) AS TABLE
+SELECT mutual_id, survey_date, phase, respondents, eligible_staff, staff_groups, scored_respondents,
+       scored_respondents < min_respondents AS suppressed,
+       CASE WHEN scored_respondents >= min_respondents THEN engagement_score END AS engagement_score,
+       CASE WHEN scored_respondents >= min_respondents THEN motivation END AS motivation,
+       CASE WHEN scored_respondents >= min_respondents THEN involvement END AS involvement,
+       CASE WHEN scored_respondents >= min_respondents THEN advocacy END AS advocacy
+FROM survey_waves;

@@ -120,3 +120,56 @@ def test_page_card_and_csv_show_the_wave_as_suppressed(leak, monkeypatch):
     wave = waves[waves["survey_date"].astype(str).str.startswith(WAVE)].iloc[0]
     assert str(SHOWN_FROM_TEN) not in wave.astype(str).tolist()
     assert "suppressed" in " ".join(wave.astype(str).tolist()).lower() or pd.isna(wave["engagement_score"])
+
+
+def _group(date_: str, group: str, eligible: int, respondents: int, scores: tuple | None) -> dict:
+    m, i, a = ("", "", "") if scores is None else tuple(str(s) for s in scores)
+    return {"mutual_id": "M1", "survey_date": date_, "phase": "spun_out", "staff_group": group,
+            "eligible_staff": str(eligible), "respondents": str(respondents),
+            "motivation": m, "involvement": i, "advocacy": a}
+
+
+def test_shown_waves_macro_hand_computed(tmp_path):
+    """Rows in, hand-computed rows out: the one SQL definition of a wave's shown score (schema.sql)."""
+    rows = [
+        _group("2024-01-10", "A", 30, 20, (6, 7, 8)),    # scored: 20 respondents, mean 7
+        _group("2024-01-10", "B", 10, 5, (9, 9, 9)),     # scored: 5 respondents, mean 9
+        _group("2024-01-10", "C", 50, 40, None),         # not scored: counts only
+        _group("2025-01-10", "A", 30, 10, (5, 5, 5)),    # the only scored group: 10 respondents
+        _group("2025-01-10", "C", 50, 45, None),
+    ]
+    db = build_tables(tmp_path, {"engagement": rows})
+    try:
+        waves = db.query("mutual_waves", mutual_id="M1", as_of=D, min_respondents=11).set_index("survey_date")
+        shown, hidden = waves.iloc[0], waves.iloc[1]
+        # 2024: 65 respondents of 90; scores from A and B only: (20*7 + 5*9) / 25 = 7.4; motivation (120+45)/25.
+        assert (int(shown["respondents"]), int(shown["eligible_staff"]), int(shown["staff_groups"])) == (65, 90, 3)
+        assert not shown["suppressed"]
+        assert shown["engagement_score"] == pytest.approx(7.4)
+        assert (shown["motivation"], shown["involvement"], shown["advocacy"]) == pytest.approx((6.6, 7.4, 8.2))
+        # 2025: 55 respondents, but only 10 whose answers would be shown: suppressed, counts kept.
+        assert bool(hidden["suppressed"]) and int(hidden["respondents"]) == 55
+        assert hidden[["engagement_score", "motivation", "involvement", "advocacy"]].isna().all()
+        # With a threshold of 26 the 2024 wave (25 scored respondents) is suppressed too.
+        strict = db.query("mutual_waves", mutual_id="M1", as_of=D, min_respondents=26)
+        assert strict["suppressed"].tolist() == [True, True]
+        bands = db.query("sector_engagement_bands", sector="Health & Social Care", as_of=D, min_respondents=11,
+                         scope=["M1"])
+        assert bands[["survey_year", "median", "waves"]].values.tolist() == [[2024, pytest.approx(7.4), 1]]
+        latest = compute_indicators(db, D, reasons=False).set_index("mutual_id").loc["M1", "engagement_score"]
+        assert pd.isna(latest)  # the latest wave is suppressed
+    finally:
+        db.close()
+
+
+def test_every_wave_score_comes_from_the_one_definition():
+    """No query aggregates survey scores itself: scores reach queries only through shown_waves (schema.sql)."""
+    from mutuals.infra.db import QUERIES_DIR
+
+    readers = {p.stem for p in QUERIES_DIR.glob("*.sql") if "shown_waves(" in p.read_text(encoding="utf-8")}
+    assert {"indicators", "mutual_waves", "sector_engagement_bands"} <= readers
+    for path in QUERIES_DIR.glob("*.sql"):
+        text = path.read_text(encoding="utf-8")
+        if path.stem in ("schema", "mutual_engagement_groups"):  # the definition; per-group rows, suppressed per group
+            continue
+        assert "motivation + " not in text and "sum(e.respondents *" not in text, path.name
