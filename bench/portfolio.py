@@ -89,13 +89,13 @@ def dataset(scale: int) -> tuple[Path, Path, str]:
 
 def ensure_db(data_dir: Path, db_path: Path) -> float | None:
     """Build the database the way the app does when it is missing or stale; return build seconds or None."""
-    from mutuals.infra.build import ensure_database, is_stale
+    from mutuals.infra import versions
 
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    if not is_stale(data_dir, db_path):
+    if versions.peek(data_dir, db_path) is not None:
         return None
     started = time.perf_counter()
-    ensure_database(data_dir, db_path)
+    versions.current_database(data_dir, db_path)
     return time.perf_counter() - started
 
 
@@ -164,6 +164,7 @@ def _direct(data_dir: Path, db_path: Path, runs: int) -> dict[str, list[float]]:
     from datetime import date
 
     from mutuals.charts import portfolio as charts
+    from mutuals.infra import versions
     from mutuals.infra.db import Database
     from mutuals.services import indicators as indicator_service
     from mutuals.services.portfolio import build_portfolio
@@ -187,7 +188,7 @@ def _direct(data_dir: Path, db_path: Path, runs: int) -> dict[str, list[float]]:
 
     for _ in range(runs):
         begin = time.perf_counter()
-        db = timed("open database", lambda: Database(db_path))
+        db = timed("open database", lambda: Database(versions.resolve(db_path)))
         try:
             def shell():
                 db.query("commissioners", scope=None)

@@ -17,7 +17,7 @@ import pytest
 
 from mutuals.charts import export
 from mutuals.charts import mutual as charts
-from mutuals.infra.build import ensure_database
+from mutuals.infra.versions import current_database
 from mutuals.infra.db import DATA_DIR, Database
 from mutuals.services.mutual import FACTORS, load_mutual
 
@@ -28,7 +28,7 @@ EARLIER = date(2019, 6, 30)
 
 @pytest.fixture(scope="module")
 def sample_db():
-    path = ensure_database(DATA_DIR, DATA_DIR / "mutuals.duckdb")
+    path = current_database(DATA_DIR, DATA_DIR / "mutuals.duckdb")
     with Database(path) as db:
         yield db
 

@@ -75,29 +75,89 @@ def connect(path: Path | str = DEFAULT_DB_PATH, *, read_only: bool = True) -> du
 
 
 class Database:
-    """A read-only DuckDB file shared across threads; each query gets its own cursor."""
+    """A read-only DuckDB file shared across threads; each query gets its own cursor.
+
+    A database retired by :class:`Connections` (a newer version is in force) closes its connection
+    as soon as no query is using it; a late query on it reopens the file for as long as it runs.
+    """
 
     def __init__(self, path: Path | str = DEFAULT_DB_PATH):
         self.path = Path(path)
-        self._conn = connect(self.path, read_only=True)
         self._lock = threading.Lock()
+        self._conn: duckdb.DuckDBPyConnection | None = connect(self.path, read_only=True)
+        self._active = 0
+        self._retired = False
 
     def query(self, name: str, **params: Any) -> pd.DataFrame:
         """Run ``queries/<name>.sql`` with named parameters and return a DataFrame."""
         sql = load_sql(name)
         bound = bind(name, params)
         with self._lock:  # cursor() itself touches shared connection state
+            if self._conn is None:
+                self._conn = connect(self.path, read_only=True)
+            self._active += 1
             cursor = self._conn.cursor()
         try:
             return cursor.execute(sql, bound).df()
         finally:
             cursor.close()
+            with self._lock:
+                self._active -= 1
+                if self._retired and self._active == 0:
+                    self._close_locked()
+
+    @property
+    def is_open(self) -> bool:
+        return self._conn is not None
+
+    def retire(self) -> None:
+        """Close once idle: a newer version of the data is in force."""
+        with self._lock:
+            self._retired = True
+            if self._active == 0:
+                self._close_locked()
+
+    def _close_locked(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
     def close(self) -> None:
-        self._conn.close()
+        with self._lock:
+            self._close_locked()
 
     def __enter__(self) -> "Database":
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class Connections:
+    """The process's open databases: one per slot (a configured database path), the version in force.
+
+    Asking for a slot with a new version file opens it and retires the one it replaces, which closes
+    when its last query finishes. This is the only place the app opens database files.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_slot: dict[Path, Database] = {}
+
+    def get(self, slot: Path | str, path: Path | str) -> Database:
+        slot, path = Path(slot), Path(path)
+        with self._lock:
+            current = self._by_slot.get(slot)
+            if current is not None and current.path == path:
+                return current
+            self._by_slot[slot] = fresh = Database(path)
+        if current is not None:
+            current.retire()
+        return fresh
+
+    def open_count(self) -> int:
+        with self._lock:
+            return sum(db.is_open for db in self._by_slot.values())
+
+
+CONNECTIONS = Connections()

@@ -30,6 +30,13 @@ class Published:
     path: Path              # the database file to open: the version in force (the last good build)
     version: str            # its content hash
     problem: str | None     # why the current CSVs did not build, when they did not (the last good one is served)
+    notes: tuple[str, ...] = ()  # what the build reported but loaded anyway (e.g. a column not in the contract)
+    built: bool = False     # True when this call built the version (False: it was already published)
+
+
+def public_message(exc: BuildError) -> str:
+    """The build error as users see it: the file's name, not its server path."""
+    return str(BuildError(Path(exc.file.name), exc.detail, exc.row, exc.column))
 
 
 def pointer_path(db_path: Path | str) -> Path:
@@ -42,16 +49,22 @@ def lock_path(db_path: Path | str) -> Path:
     return db_path.with_name(db_path.name + ".lock")
 
 
+def _inputs(data_dir: Path | str) -> list[Path]:
+    """What a version is built from: every CSV, the schema and the build code (a new validator rebuilds)."""
+    code = sorted(Path(__file__).parent.glob("*.py"))
+    return sorted(Path(data_dir).glob("*.csv")) + [QUERIES_DIR / "schema.sql"] + code
+
+
 def csv_signature(data_dir: Path | str) -> list:
     """A cheap signature of the inputs (name, size, mtime of every CSV and of the schema), checked on every rerun."""
-    files = sorted(Path(data_dir).glob("*.csv")) + [QUERIES_DIR / "schema.sql"]
+    files = _inputs(data_dir)
     return [[p.name, st.st_size, st.st_mtime_ns] for p in files for st in [p.stat()]]
 
 
 def content_hash(data_dir: Path | str) -> str:
     """The hash of every CSV's bytes and of the schema: names the version file."""
     digest = hashlib.sha256()
-    for path in sorted(Path(data_dir).glob("*.csv")) + [QUERIES_DIR / "schema.sql"]:
+    for path in _inputs(data_dir):
         digest.update(path.name.encode() + b"\0")
         with open(path, "rb") as handle:
             for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -82,7 +95,7 @@ def _from_pointer(db_path: Path, state: dict | None, signature: list) -> Publish
     if good is not None and not good.is_file():
         good = None
     if good is not None and state.get("signature") == signature:
-        return Published(good, state["version"], None)
+        return Published(good, state["version"], None, tuple(state.get("notes") or ()))
     failed = state.get("failed")
     if failed and failed.get("signature") == signature:
         if good is None:
@@ -110,36 +123,43 @@ def build_lock(db_path: Path | str):
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def publish(data_dir: Path | str = DATA_DIR, db_path: Path | str = DEFAULT_DB_PATH) -> Published:
+def publish(data_dir: Path | str = DATA_DIR, db_path: Path | str = DEFAULT_DB_PATH, *,
+            force: bool = False) -> Published:
     """The database version to serve for the CSVs in ``data_dir``, building and switching to it when needed.
 
+    ``force`` tries again a build that failed on these same CSVs (the command line's ``build``).
     Raises BuildError only when the CSVs do not build and no good version exists.
     """
     data_dir, db_path = Path(data_dir), Path(db_path)
-    ready = peek(data_dir, db_path)
+    ready = None if force else peek(data_dir, db_path)
     if ready is not None:
         return ready
     with build_lock(db_path):
         signature = csv_signature(data_dir)
         state = read_pointer(db_path) or {}
+        if force and state.get("failed"):
+            state["failed"] = None
         ready = _from_pointer(db_path, state, signature)  # another thread or process may have built it
         if ready is not None:
             return ready
         try:
             version = content_hash(data_dir)
             target = db_path.with_name(f"{db_path.stem}-{version}{db_path.suffix}")
-            if not target.is_file():
-                build(data_dir, target)
+            notes: tuple[str, ...] = ()
+            built_now = not target.is_file()
+            if built_now:
+                notes = tuple(getattr(build(data_dir, target), "notes", ()))
         except BuildError as exc:
-            state["failed"] = {"signature": signature, "message": str(exc), "file": str(exc.file),
+            state["failed"] = {"signature": signature, "message": public_message(exc), "file": str(exc.file),
                                "detail": exc.detail, "row": exc.row, "column": exc.column}
             _write_pointer(db_path, state)
             good = _from_pointer(db_path, state, signature)
             return good  # the last good version with the problem (or _from_pointer raised)
-        state = {"file": target.name, "version": version, "signature": signature, "failed": None}
+        state = {"file": target.name, "version": version, "signature": signature, "failed": None,
+                 "notes": list(notes)}
         _write_pointer(db_path, state)
         _prune(db_path, keep=target)
-        return Published(target, version, None)
+        return Published(target, version, None, notes, built=built_now)
 
 
 def _prune(db_path: Path, keep: Path) -> None:
@@ -148,3 +168,26 @@ def _prune(db_path: Path, keep: Path) -> None:
                       key=lambda p: p.stat().st_mtime_ns, reverse=True)
     for old in [p for p in versions if p != keep][KEEP_VERSIONS - 1:]:
         old.unlink(missing_ok=True)
+
+
+def resolve(db_path: Path | str) -> Path:
+    """The database file in force for ``db_path``: the version its pointer names, else ``db_path`` itself."""
+    db_path = Path(db_path)
+    state = read_pointer(db_path)
+    if state and state.get("file") and db_path.with_name(state["file"]).is_file():
+        return db_path.with_name(state["file"])
+    return db_path
+
+
+def current_database(data_dir: Path | str = DATA_DIR, db_path: Path | str = DEFAULT_DB_PATH) -> Path:
+    """The file to read for the CSVs as they are now; raises BuildError when they do not build.
+
+    For the command line and scripts: unlike the app, they do not fall back to the last good version.
+    """
+    published = publish(data_dir, db_path)
+    if published.problem:
+        state = read_pointer(db_path) or {}
+        failed = state.get("failed") or {}
+        raise BuildError(Path(failed.get("file", data_dir)), failed.get("detail", published.problem),
+                         failed.get("row"), failed.get("column"))
+    return published.path

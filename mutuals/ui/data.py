@@ -1,10 +1,12 @@
 """Cached access to the database for the pages.
 
-One read-only connection per database file is shared by every session
-(``st.cache_resource``); each query runs on its own cursor. Query results are
-cached by database version, query name and parameters (``st.cache_data``), so
-a filter change re-runs only the queries whose parameters changed and never
-re-reads the CSVs.
+Every rerun asks :mod:`mutuals.infra.versions` which database version is in force for the CSVs as
+they are now (a few ``stat`` calls); when the CSVs changed it builds the new version under a file
+lock (other sessions wait, with a spinner) and switches to it. One read-only connection per version
+file is shared by every session (:data:`mutuals.infra.db.CONNECTIONS`); the version it replaces is
+closed once its last query finishes. Query results are cached by version, query name and parameters
+(``st.cache_data``), so a filter change re-runs only the queries whose parameters changed, and a new
+version is never served from an old version's cache.
 """
 
 from __future__ import annotations
@@ -17,30 +19,49 @@ import pandas as pd
 import streamlit as st
 
 from mutuals import settings
-from mutuals.infra.build import ensure_database
-from mutuals.infra.db import Database
+from mutuals.infra import versions
+from mutuals.infra.db import CONNECTIONS, Database
 from mutuals.rules import rules_version
 from mutuals.services import indicators as indicator_service
 
-
-@st.cache_resource(show_spinner="Building the database from the CSV files…")
-def _database(path: str, mtime: int) -> Database:
-    """The shared connection for one version (mtime) of a database file."""
-    return Database(path)
+BUILDING = "Building the database from the CSV files…"
 
 
-Version = tuple[int, tuple[str, int]]  # (database file mtime, rules file in force)
+def published() -> versions.Published:
+    """The version in force for the CSVs now, building it (one build at a time) when they changed.
+
+    Raises BuildError when the CSVs do not build and there is no earlier good version to serve.
+    """
+    data_dir, db_path = settings.data_dir(), settings.db_path()
+    ready = versions.peek(data_dir, db_path)
+    if ready is None:
+        with st.spinner(BUILDING):
+            ready = versions.publish(data_dir, db_path)
+    return ready
+
+
+def build_problem() -> str | None:
+    """Why the CSVs as they are now did not build, when the last good version is served instead."""
+    return published().problem
+
+
+def _database(path: str) -> Database:
+    """The shared connection to one version file."""
+    return CONNECTIONS.get(settings.db_path(), path)
+
+
+Version = tuple[str, tuple[str, int]]  # (database version: its content hash, rules file in force)
 
 
 def _current() -> tuple[str, Version]:
-    """The database file and a version key: its mtime and the rules in force (both change what pages show)."""
-    path = ensure_database(settings.data_dir(), settings.db_path())
-    return str(path), (path.stat().st_mtime_ns, rules_version())
+    """The database file in force and a version key: its content hash and the rules (both change what pages show)."""
+    ready = published()
+    return str(ready.path), (ready.version, rules_version())
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def _query(path: str, version: Version, name: str, params: tuple[tuple[str, Any], ...]) -> pd.DataFrame:
-    return _database(path, version[0]).query(name, **dict(params))
+    return _database(path).query(name, **dict(params))
 
 
 def _freeze(value: Any) -> Any:
@@ -86,7 +107,7 @@ def _portfolio(path: str, version: Version, as_of: date, filters: tuple[tuple[st
 
     kwargs = {k: (list(v) if isinstance(v, tuple) else v) for k, v in filters}
     # The whole view is cached here; its queries run on the shared connection (a cursor each, two threads).
-    return build_portfolio(_database(path, version[0]), as_of, **kwargs)
+    return build_portfolio(_database(path), as_of, **kwargs)
 
 
 def portfolio(as_of: date, **filters: Any):
@@ -187,7 +208,7 @@ def _backtest(path: str, version: Version, horizon_years: int | None, data_day: 
 
     # The whole loaded data set (no filters); the result is shared, never mutated. The version key holds the
     # database file's mtime and the rules in force, so an edited config re-runs it.
-    return run_backtest(_database(path, version[0]), horizon_years, data_day=data_day)
+    return run_backtest(_database(path), horizon_years, data_day=data_day)
 
 
 def backtest(horizon_years: int | None = None, data_day: date | None = None):
