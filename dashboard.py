@@ -11,6 +11,9 @@ from pathlib import Path
 import streamlit as st
 
 from mutuals.charts import theme
+from mutuals.escape import md_text
+from mutuals.infra import versions
+from mutuals.infra.build import BuildError
 from mutuals.ui import components, data, filters
 
 ROOT = Path(__file__).resolve().parent
@@ -28,6 +31,20 @@ PAGES = [
 ]
 
 
+def data_loaded() -> bool:
+    """Show why the data did not load, or the small banner when the last good version is served."""
+    try:
+        problem = data.build_problem()
+    except BuildError as exc:
+        st.error(f"**The data could not be loaded.** {md_text(versions.public_message(exc))}"
+                 "  \nFix the file and reload the page.", icon=":material/error:")
+        return False
+    if problem:
+        st.warning(f"**The data files changed but could not be loaded**, so the last good version is shown. "
+                   f"{md_text(problem)}", icon=":material/warning:")
+    return True
+
+
 def main() -> None:
     st.set_page_config(page_title=PRODUCT, page_icon="🤝", layout="wide",
                        initial_sidebar_state="expanded")
@@ -41,6 +58,8 @@ def main() -> None:
     st.session_state["_page_files"] = [path for path, *_ in PAGES if (ROOT / path).is_file()]
 
     st.logo(str(ROOT / "assets" / "logo.svg"), size="large")
+    if not data_loaded():
+        return
     st.sidebar.markdown(f"### {PRODUCT}")
     st.sidebar.caption("Sustainability indicators for public service mutuals")
     if data.is_synthetic():

@@ -8,7 +8,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-from mutuals.infra.build import BuildError, build, ensure_database
+from mutuals.infra import versions
+from mutuals.infra.build import BuildError
 from mutuals.infra.db import DATA_DIR, DEFAULT_DB_PATH, Database
 
 
@@ -29,14 +30,23 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    """Validate the CSVs and publish them as the version in force for --db (a running app switches to it)."""
+    started = time.perf_counter()
     try:
-        report = build(args.data, args.db)
+        published = versions.publish(args.data, args.db, force=True)
     except BuildError as exc:
-        print(f"build failed: {exc}", file=sys.stderr)
-        print("the existing database (if any) was left untouched", file=sys.stderr)
+        published, message = None, str(exc)
+    else:
+        message = published.problem
+    if message:
+        print(f"build failed: {message}", file=sys.stderr)
+        kept = f"; {published.path} is still the version in force" if published else ""
+        print(f"the existing database (if any) was left untouched{kept}", file=sys.stderr)
         return 1
-    rows = ", ".join(f"{t} {n:,}" for t, n in report.rows.items())
-    print(f"built {report.db_path} in {report.seconds:.2f} s ({rows})", file=sys.stderr)
+    for note in published.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"built {published.path} in {time.perf_counter() - started:.2f} s, now in force for {args.db}",
+          file=sys.stderr)
     return 0
 
 
@@ -44,8 +54,8 @@ def _open_db(args: argparse.Namespace) -> Database:
     """Open the database, building it first from --data (or data/ for the default file) when stale."""
     db_path = Path(args.db)
     if args.data or db_path == DEFAULT_DB_PATH:
-        ensure_database(args.data or DATA_DIR, db_path)
-    return Database(db_path)
+        return Database(versions.current_database(args.data or DATA_DIR, db_path))
+    return Database(versions.resolve(db_path))
 
 
 def cmd_indicators(args: argparse.Namespace) -> int:
@@ -61,7 +71,9 @@ def cmd_indicators(args: argparse.Namespace) -> int:
         text = frame.to_json(orient="records", date_format="iso", indent=1, force_ascii=False)
         sys.stdout.write(text + "\n")
     else:
-        frame.to_csv(sys.stdout, index=False, float_format="%.10g", lineterminator="\n")
+        from mutuals.reports.csv_export import write_csv  # the app's one CSV writer (guards formulas)
+
+        write_csv(frame, sys.stdout, float_format="%.10g")
     return 0
 
 
@@ -78,7 +90,9 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(backtest_json(result) + "\n")
     elif args.format == "csv":
-        backtest_tables(result).to_csv(sys.stdout, index=False, float_format="%.6g", lineterminator="\n")
+        from mutuals.reports.csv_export import write_csv  # the app's one CSV writer (guards formulas)
+
+        write_csv(backtest_tables(result), sys.stdout, float_format="%.6g")
     else:
         sys.stdout.write(backtest_table(result))
     return 0
@@ -145,4 +159,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BuildError as exc:
+        print(f"build failed: {exc}", file=sys.stderr)
+        return 1

@@ -151,6 +151,7 @@ class Settings:
     early_peak_phases: tuple[str, ...]
     at_peak_tolerance: float
     reserves_typical_months: tuple[float, float]
+    label_max_chars: int = 120  # names in headings, the matrix and charts are cut to this (issue 8)
 
 
 @dataclass(frozen=True)
@@ -316,6 +317,7 @@ def parse_rules(raw: dict, path: Path = CONFIG_PATH) -> Rules:
         early_peak_max_change=float(s["early_peak_max_change"]),
         early_peak_phases=tuple(s["early_peak_phases"]), at_peak_tolerance=float(s["at_peak_tolerance"]),
         reserves_typical_months=tuple(float(x) for x in s["reserves_typical_months"]),
+        label_max_chars=int(s.get("label_max_chars", 120)),
     )
     r, o, b = raw["rollup"], raw["overall"], raw["backtest"]
     statuses = _styles(raw["status"])

@@ -12,6 +12,7 @@ import importlib.util
 import streamlit as st
 
 from mutuals import formatting as fmt
+from mutuals.escape import cap, md_label, md_text
 from mutuals.charts import mutual as charts
 from mutuals.rules import load_rules
 from mutuals.services.mutual import FACTORS, indicator_table
@@ -42,10 +43,7 @@ def _pick_changed() -> None:
 
 
 def _section_index() -> int:
-    value = params.get("section", "overview")
-    if value in SECTIONS:
-        return SECTIONS.index(value)
-    return int(value) % len(SECTIONS) if value.isdigit() else 0
+    return filters.section_index(SECTIONS)  # the validated URL layer: a bad value gets a notice, never a crash
 
 
 def _go_to(index: int) -> None:
@@ -82,9 +80,9 @@ state["mutual_section"] = _section_index() if presenting else 0
 
 def header(view) -> None:
     p = view.profile
-    st.title(view.name)
+    st.title(md_label(view.name), help=None if cap(view.name) == view.name else md_text(view.name))
     stage = fmt.STAGE_WORDS.get(view.stage, view.stage)
-    st.markdown(f"{components.overall_badge(view.overall_status, '1.05rem')} &nbsp; Stage: **{stage}** "
+    st.markdown(f"{components.overall_badge(view.overall_status, '1.05rem')} &nbsp; Stage: **{md_text(stage)}** "
                 f"&nbsp;·&nbsp; as of {fmt.day(view.as_of)}", unsafe_allow_html=True)
     if view.indicators:
         st.html(components.area_strip([(rules.area(k).short, s) for k, s in view.area_statuses.items()]))
@@ -100,9 +98,9 @@ def header(view) -> None:
     st.html(components.facts_html(facts))
     if view.reasons:
         st.markdown(f"**Why {fmt.overall_label(view.overall_status).split(' ', 1)[1].lower()}:**  \n"
-                    + "\n".join(f"- {reason}" for reason in view.reasons))
+                    + "\n".join(f"- {md_text(reason)}" for reason in view.reasons))
     elif not view.indicators:
-        st.info(view.commentary["leadership"][0], icon=":material/event_busy:")
+        st.info(md_text(view.commentary["leadership"][0]), icon=":material/event_busy:")
     if view.synthetic:
         st.caption(":material/science: Synthetic sample data: the organisations and figures are invented "
                    "for demonstration and describe no real mutual.")
@@ -132,7 +130,7 @@ def factor_section(view, table, tables, factor: str, specs, *, present: bool = F
     st.html(components.area_status_line(rules.area(factor).short, view.area_statuses[factor]))
     if present:
         cards(table, factor)
-    st.markdown("\n".join(f"- {sentence}" for sentence in view.commentary.get(factor, [])))
+    st.markdown("\n".join(f"- {md_text(sentence)}" for sentence in view.commentary.get(factor, [])))
     for spec in specs:
         chart = charts.for_presentation(spec.chart, PRESENT_SCALE) if present else spec.chart
         components.chart(chart, spec.caption, f"{view.mutual_id}-{spec.key}", exports=not present)
@@ -168,10 +166,10 @@ def board_pack_button(view) -> None:
 # --------------------------------------------------------------------------- page
 
 if not presenting:
-    st.selectbox("Mutual", list(names), format_func=lambda mid: names.get(mid, mid), index=None,
+    st.selectbox("Mutual", list(names), format_func=lambda mid: cap(names.get(mid, mid)), index=None,
                  key="mutual_pick", on_change=_pick_changed, placeholder="Search for a mutual by name…")
 if unknown:
-    st.warning(f"No mutual with id “{unknown}” is in the data. Choose one from the list above.",
+    st.warning(f"No mutual with id “{md_label(unknown)}” is in the data. Choose one from the list above.",
                icon=":material/search_off:")
 chosen = state.get("mutual_pick")
 if not chosen:
@@ -185,7 +183,7 @@ if not chosen:
 try:
     view = data.mutual(chosen, f.as_of, scope=f.scope)
 except LookupError:
-    st.warning(f"“{names.get(chosen, chosen)}” is not visible to you.", icon=":material/lock:")
+    st.warning(f"“{md_label(names.get(chosen, chosen))}” is not visible to you.", icon=":material/lock:")
     st.stop()
 
 table = indicator_table(view)
@@ -201,7 +199,7 @@ if presenting:
                   width="stretch")
     nav[1].button("Next", on_click=_go_to, args=(index + 1,), icon=":material/arrow_forward:", key="present_next",
                   width="stretch")
-    nav[2].markdown(f"**{view.name}** · {SECTION_TITLES[section]} ({index + 1} of {len(SECTIONS)})")
+    nav[2].markdown(f"**{md_label(view.name)}** · {SECTION_TITLES[section]} ({index + 1} of {len(SECTIONS)})")
     nav[3].button("Exit presentation", on_click=_stop_presenting, icon=":material/close:", key="present_exit",
                   width="stretch")
     if section == "overview":

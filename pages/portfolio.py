@@ -5,12 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from mutuals import formatting as fmt
+from mutuals.escape import cap, md_label, md_text
 from mutuals.ui import components, data, filters, shell
 
 shell.ensure_shell()
 f = filters.current()
-st.title(f"Portfolio · {f.commissioner_name}" if f.commissioner_name else "Portfolio")
-st.caption(f.describe())
+st.title(f"Portfolio · {md_label(f.commissioner_name)}" if f.commissioner_name else "Portfolio")
+st.caption(md_text(f.describe()))
 
 view = data.portfolio(f.as_of, **f.query_kwargs())
 if view.is_empty:
@@ -37,22 +38,22 @@ st.subheader("Status matrix")
 bundle = data.portfolio_charts(f.as_of, link_query=f.url_query(), **f.query_kwargs())
 has_mutual_page = any(path.endswith("mutual.py") for path in st.session_state.get("_page_files", []))
 st.html(bundle.matrix_html)
-st.caption(bundle.matrix_caption)
+st.caption(md_text(bundle.matrix_caption))
 components.csv_download(lambda: view.with_reasons(), "indicators", "portfolio-indicators")
 
 names = dict(zip(view.indicators["mutual_id"], view.indicators["name"]))
 chosen = st.selectbox("Mutual detail", list(bundle.matrix_names) + [m for m in names if m not in bundle.matrix_names],
-                      index=None, format_func=names.get, key="portfolio_pick",
+                      index=None, format_func=lambda m: cap(names.get(m, m)), key="portfolio_pick",
                       placeholder="Search for a mutual to see why it has its status…")
 picked = chosen
 if picked:
     row = view.with_reasons(view.indicators[view.indicators["mutual_id"] == picked]).iloc[0]
     with st.container(border=True):
-        st.markdown(f"#### {row['name']}  " + components.overall_badge(row["overall_status"]),
+        st.markdown(f"#### {md_label(row['name'])}  " + components.overall_badge(row["overall_status"]),
                     unsafe_allow_html=True)
-        st.markdown("  \n".join(f"- {reason}" for reason in row["overall_reasons"].split("; ")))
+        st.markdown("  \n".join(f"- {md_text(reason)}" for reason in row["overall_reasons"].split("; ")))
         if has_mutual_page:
-            st.page_link("pages/mutual.py", label=f"Open {row['name']}", icon=":material/arrow_forward:",
+            st.page_link("pages/mutual.py", label=f"Open {md_label(row['name'])}", icon=":material/arrow_forward:",
                          query_params={"mutual": picked})
 
 left, right = st.columns(2)
@@ -74,8 +75,8 @@ st.subheader("Early warnings")
 if bundle.warnings.empty:
     st.success("No early warnings: no trading mutual has a red indicator.", icon=":material/check_circle:")
 else:
-    st.markdown("  \n".join(f"{components.overall_badge(w['overall_status'], '0.75rem')} **{w['name']}**: "
-                            f"{w['warning']}" for w in bundle.warnings.to_dict("records")), unsafe_allow_html=True)
+    st.markdown("  \n".join(f"{components.overall_badge(w['overall_status'], '0.75rem')} **{md_label(w['name'])}**: "
+                            f"{md_text(w['warning'])}" for w in bundle.warnings.to_dict("records")), unsafe_allow_html=True)
     if view.warning_count > len(bundle.warnings):
         st.caption(f"Showing the {len(bundle.warnings)} most severe of {view.warning_count:,} warnings; "
                    "download all below.")

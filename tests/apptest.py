@@ -8,6 +8,8 @@ from pathlib import Path
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
+from mutuals.escape import md_unescape
+
 ROOT = Path(__file__).resolve().parents[1]
 _original_init = PagesManager.__init__
 
@@ -49,7 +51,17 @@ def texts(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
     parts += [h.value for h in at.title] + [h.value for h in at.subheader] + [w.value for w in at.warning]
     parts += [s.value for s in at.success]
-    return "\n".join(parts)
+    return md_unescape("\n".join(parts))  # data values are markdown-escaped (issue 8): compare what a reader sees
+
+
+def title(at: AppTest) -> str:
+    """The page title as a reader sees it ('' when there is none)."""
+    return md_unescape(at.title[0].value) if at.title else ""
+
+
+def captions(at: AppTest) -> list[str]:
+    """Every caption as a reader sees it (captions are markdown-escaped: issue 8)."""
+    return [md_unescape(c.value) for c in at.caption]
 
 
 def elements(at, kind: str) -> list:

@@ -8,7 +8,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from mutuals.infra.build import BuildError, build, ensure_database, is_stale
+from mutuals.infra.build import BuildError, build
 from mutuals.infra.db import Database, connect, load_sql
 from mutuals.services.indicators import indicator_params
 from tests.fixtures import handmade
@@ -86,29 +86,6 @@ def test_failed_build_leaves_existing_database_untouched(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad", "good", "m.duckdb"]  # no temp files left
     with Database(db_path) as db:
         assert len(db.query("indicators", **indicator_params(date(2026, 6, 30)))) == 5
-
-
-def test_extra_columns_are_allowed_and_whitespace_trimmed(tmp_path):
-    tables = copy.deepcopy(handmade.TABLES)
-    for r in tables["mutuals"]:
-        r["website"] = "https://example.org"
-    tables["mutuals"][0]["staff_count"] = " 200 "
-    folder = handmade.write_csvs(tmp_path / "csv", tables)
-    report = build(folder, tmp_path / "m.duckdb")
-    assert report.rows["mutuals"] == 6
-    with Database(report.db_path) as db:
-        assert db.query("dataset_info")["key"].tolist() == ["generator", "synthetic"]
-
-
-def test_ensure_database_rebuilds_only_when_stale(tmp_path):
-    folder = handmade.write_csvs(tmp_path / "csv", handmade.TABLES)
-    db_path = tmp_path / "m.duckdb"
-    assert is_stale(folder, db_path)
-    ensure_database(folder, db_path)
-    assert not is_stale(folder, db_path)
-    mtime = db_path.stat().st_mtime_ns
-    ensure_database(folder, db_path)
-    assert db_path.stat().st_mtime_ns == mtime
 
 
 @pytest.mark.parametrize("statement", [

@@ -22,7 +22,7 @@ from mutuals.reports import rules_text
 from mutuals.reports.backtest import headline, pooled_table
 from mutuals.rules import CONFIG_PATH, load_rules
 from mutuals.services.backtest import run_backtest
-from tests.apptest import elements, open_app, texts
+from tests.apptest import captions as apptest_captions, elements, open_app, texts
 from tests.conftest import override_rules
 
 PAGE = "pages/methodology.py"
@@ -116,7 +116,7 @@ def test_backtest_chart_tables_and_downloads(handmade_dir, handmade_db_path, sma
     proto = charts[0].proto
     data = [pa.ipc.open_stream(io.BytesIO(d.data.data)).read_all().to_pylist() for d in proto.datasets]
     assert '"errorbar"' in proto.spec and "Pooled rate 12.1%" in json.dumps(data, ensure_ascii=False)
-    captions = [c.value for c in at.caption]
+    captions = apptest_captions(at)
     assert headline(result) in captions  # the chart's takeaway: rates, lift and recall
     assert "(0.7× the pooled rate)" in headline(result)
     text = page_text(at)

@@ -14,9 +14,9 @@ import time
 import pyarrow as pa
 import pytest
 
-from mutuals.infra.build import ensure_database
+from mutuals.infra.versions import current_database
 from mutuals.infra.db import DATA_DIR, Database
-from tests.apptest import elements, open_app, texts
+from tests.apptest import captions as apptest_captions, title as apptest_title, elements, open_app, texts
 
 PAGE = "pages/mutual.py"
 SECTIONS = ["overview", "leadership", "engagement", "relationship", "finance"]
@@ -66,7 +66,7 @@ def m1(handmade_dir):
 
 def test_renders_a_mutual_from_the_url(m1):
     assert not m1.exception
-    assert m1.title[0].value == "Alpha Community Health CIC"
+    assert apptest_title(m1) == "Alpha Community Health CIC"
     assert m1.selectbox(key="mutual_pick").value == "M1"
     assert m1.query_params["mutual"] == ["M1"] or m1.query_params["mutual"] == "M1"
     facts = html_text(m1)
@@ -101,7 +101,7 @@ def test_factor_sections_have_charts_commentary_and_downloads(m1):
     text = texts(m1)
     assert "Engagement is 0.8 points below its transition-phase peak (8.1/10), at 7.3/10." in text
     assert "The main contract (£7.0m a year) ends in 9 months, on 31 Mar 2027." in text
-    captions = [c.value for c in m1.caption]
+    captions = apptest_captions(m1)
     assert any(c.startswith("Engagement peaked at 8.1/10 (transition phase, 15 Jan 2012)") for c in captions)
     assert any(c.startswith("In 2025/26 income was £11.0m against a plan of £12.0m (92% of plan)") for c in captions)
     assert any(c.startswith("3 active contract(s) worth £10.0m a year") for c in captions)
@@ -117,7 +117,7 @@ def test_picker_changes_the_mutual_and_the_url(handmade_dir):
     at = open_mutual(handmade_dir, "M1")
     at.selectbox(key="mutual_pick").set_value("M3").run()
     assert not at.exception
-    assert at.title[0].value == "Gamma Care Co-operative"
+    assert apptest_title(at) == "Gamma Care Co-operative"
     assert at.query_params["mutual"] in ("M3", ["M3"])
     assert "Ceased trading on 30 Jun 2020" in texts(at)
 
@@ -135,7 +135,7 @@ def test_unknown_id_gets_a_friendly_message(handmade_dir):
     assert any("No mutual with id “NOPE”" in w.value for w in at.warning)
     assert at.selectbox(key="mutual_pick").value is None
     at.selectbox(key="mutual_pick").set_value("M2").run()  # and the picker still works
-    assert not at.exception and at.title[0].value == "Beta Leisure Trust"
+    assert not at.exception and apptest_title(at) == "Beta Leisure Trust"
 
 
 # --------------------------------------------------------------------------- presentation mode
@@ -155,7 +155,7 @@ def test_presentation_mode_steps_through_every_section(handmade_dir):
     assert "stSidebar" in html_text(at)  # the sidebar and chrome are hidden by CSS
     assert not [s for s in at.selectbox if s.key == "mutual_pick"]  # no picker on the projector
     assert _section_shown(at) == "overview"
-    assert at.title[0].value == "Alpha Community Health CIC"
+    assert apptest_title(at) == "Alpha Community Health CIC"
     seen = ["overview"]
     for _ in range(len(SECTIONS)):
         at.button(key="present_next").click().run()
@@ -193,7 +193,7 @@ def test_presentation_toggle_and_section_link(handmade_dir):
 def test_a_mutual_with_no_data_renders(handmade_dir):
     at = open_mutual(handmade_dir, "M5")
     assert not at.exception
-    assert at.title[0].value == "Epsilon Libraries"
+    assert apptest_title(at) == "Epsilon Libraries"
     text = texts(at)
     assert "No staff survey is on record." in text  # commentary
     assert "No staff survey is on record up to 30 Jun 2026." in text  # chart caption
@@ -205,7 +205,7 @@ def test_a_mutual_with_no_data_renders(handmade_dir):
 def test_suppressed_wave_never_shows_a_number(handmade_dir):
     at = open_mutual(handmade_dir, "M2")
     assert not at.exception
-    assert at.title[0].value == "Beta Leisure Trust"
+    assert apptest_title(at) == "Beta Leisure Trust"
     page = everything(at)
     assert "suppressed (n < 11)" in page
     # The 10-respondent wave's score is (6 × 6.0 + 4 × 7.5) / 10 = 6.6; its groups scored 6.0 and 7.5.
@@ -223,7 +223,7 @@ def test_suppressed_wave_never_shows_a_number(handmade_dir):
 def test_ceased_pre_spin_out_and_future_mutuals_render(handmade_dir, mutual_id, name):
     at = open_mutual(handmade_dir, mutual_id)
     assert not at.exception
-    assert at.title[0].value == name
+    assert apptest_title(at) == name
     if mutual_id == "M6":
         assert any("does not appear in the data" in i.value for i in at.info)
 
@@ -241,8 +241,7 @@ def test_an_earlier_as_of_date_changes_the_story(handmade_dir):
 @pytest.mark.slow
 def test_every_sample_mutual_renders():
     """For every mutual in the sample, the mutual page renders with no exception."""
-    ensure_database(DATA_DIR, DATA_DIR / "mutuals.duckdb")
-    with Database(DATA_DIR / "mutuals.duckdb") as db:
+    with Database(current_database(DATA_DIR, DATA_DIR / "mutuals.duckdb")) as db:
         mutuals = db.query("mutual_list", scope=None)
     ids, names = list(mutuals["mutual_id"]), dict(zip(mutuals["mutual_id"], mutuals["name"]))
     assert len(ids) >= 100
@@ -251,7 +250,7 @@ def test_every_sample_mutual_renders():
     failures = []
     for mutual_id in ids:
         at.selectbox(key="mutual_pick").set_value(mutual_id).run()
-        if at.exception or not at.title or at.title[0].value != names[mutual_id]:
+        if at.exception or apptest_title(at) != names[mutual_id]:
             failures.append((mutual_id, [e.message for e in at.exception][:1]))
             at = open_mutual(DATA_DIR, ids[0])  # a fresh session for the rest
             continue

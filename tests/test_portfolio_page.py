@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from tests.apptest import metrics, open_app, texts
+from tests.apptest import captions as apptest_captions, metrics, open_app, texts
 
 HSC = "Health & Social Care"
 
@@ -43,7 +43,7 @@ def test_early_warnings_in_plain_language(app):
 
 
 def test_charts_have_takeaway_captions(app):
-    captions = [c.value for c in app.caption]
+    captions = apptest_captions(app)
     assert any(c.startswith("5 mutuals: 1 at risk, 1 watch, 1 sustainable") for c in captions)
     assert any(c.startswith("£8.9m a year across 3 contract(s) ends within 12 months") for c in captions)
     assert any(c.startswith("0 of 1 mutuals sit in the risky quadrant") for c in captions)

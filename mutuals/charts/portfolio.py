@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import html
 from datetime import date
+from urllib.parse import quote
 
 import altair as alt
 import pandas as pd
 
 from mutuals import formatting as fmt
+from mutuals.escape import cap, cap_columns, html_label, html_text
 from mutuals.rules import Rules, load_rules
 
 MAX_MATRIX_ROWS = 150
@@ -36,7 +37,10 @@ def status_matrix_html(rows: pd.DataFrame, link_query: str = "", rules: Rules | 
     mutual's name links to its page (``mutual?mutual=ID`` plus ``link_query``, e.g. the filters).
     """
     rules = rules or load_rules()
-    esc = html.escape
+
+    def esc(value) -> str:  # config text and links: escaped, never cut (data values: html_label / _cell)
+        return html_text(value, None)
+
     groups = [(area, rules.for_area(area.key)) for area in rules.areas]
     head1 = ['<th rowspan="2" scope="col" class="sm-name">Mutual</th>',
              '<th rowspan="2" scope="col" class="sm-vert"><span>Overall</span></th>',
@@ -52,8 +56,8 @@ def status_matrix_html(rows: pd.DataFrame, link_query: str = "", rules: Rules | 
     suffix = f"&{link_query}" if link_query else ""
     for r in rows.to_dict("records"):
         overall = fmt.status_style(r["overall_status"])
-        cells = [f'<th scope="row" class="sm-name"><a href="mutual?mutual={esc(str(r["mutual_id"]))}{esc(suffix)}" '
-                 f'target="_self">{esc(str(r["name"]))}</a></th>',
+        cells = [f'<th scope="row" class="sm-name"><a href="mutual?mutual={esc(quote(str(r["mutual_id"]), safe=""))}'
+                 f'{esc(suffix)}" target="_self">{html_label(r["name"])}</a></th>',
                  _cell(overall, f'{overall.word}: {r.get("overall_reasons", "")}')]
         for area in rules.areas:
             style = fmt.status_style(r[area.status_column])
@@ -98,10 +102,10 @@ def _hover(row: dict, ind, word: str) -> str:
 
 
 def _cell(style: fmt.StatusStyle, text: str, css: str = "") -> str:
-    label = html.escape(text, quote=True)
+    label = html_text(text)  # bounded: a cell's hover text never carries a huge value
     klass = f' class="{css}"' if css else ""
     return (f'<td{klass} style="background:{style.colour};color:{style.ink}" title="{label}" '
-            f'aria-label="{label}">{html.escape(style.symbol)}</td>')
+            f'aria-label="{label}">{html_text(style.symbol)}</td>')
 
 
 def matrix_caption(indicators: pd.DataFrame, shown: int | None = None) -> str:
@@ -156,13 +160,14 @@ def expiry_timeline(frame: pd.DataFrame, as_of: date, months: int | None = None)
     steps = sorted({int(horizon.amber), int(horizon.green)})
     marks = pd.DataFrame({"date": [d + pd.DateOffset(months=m) for m in steps],
                           "label": [f"{m} months" for m in steps]})
-    frame = frame.assign(first_end=frame.groupby("mutual_id")["end_date"].transform("min"))
+    frame = cap_columns(frame).assign(first_end=frame.groupby("mutual_id")["end_date"].transform("min"),
+                                      mutual_label=frame["mutual_name"].map(cap))
     order = alt.EncodingSortField(field="first_end", op="min", order="ascending")
     points = alt.Chart(frame).mark_circle(opacity=0.85, stroke="black", strokeWidth=0.5).encode(
         x=alt.X("end_date:T", title="Contract end date",
                 scale=alt.Scale(domain=[d.isoformat(), (d + pd.DateOffset(months=months)).isoformat()]),
                 axis=alt.Axis(format="%b %Y", tickCount=6)),
-        y=alt.Y("mutual_name:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
+        y=alt.Y("mutual_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
         size=alt.Size("annual_value:Q", title="Annual value", scale=alt.Scale(range=[40, 900]),
                       legend=alt.Legend(orient="bottom", labelExpr="'£' + format(datum.value, '.2~s')",
                                         symbolFillColor="#999999", tickCount=3)),
@@ -198,8 +203,8 @@ def expiry_caption(frame: pd.DataFrame, shown_mutuals: int | None = None, months
     shown = (f" Showing the {shown_mutuals} of {mutuals} mutuals with the most value ending."
              if shown_mutuals is not None and shown_mutuals < mutuals else "")
     return (f"{fmt.money(soon['annual_value'].sum())} a year across {len(soon)} contract(s) ends within {red_line} months, "
-            f"{fmt.money(frame['annual_value'].sum())} within {months}. Largest: {largest['mutual_name']}'s "
-            f"{fmt.money(largest['annual_value'])} contract with {largest['commissioner_name']}, ending in "
+            f"{fmt.money(frame['annual_value'].sum())} within {months}. Largest: {cap(largest['mutual_name'])}'s "
+            f"{fmt.money(largest['annual_value'])} contract with {cap(largest['commissioner_name'])}, ending in "
             f"{fmt.month_count(largest['months_to_end'])}.{shown}")
 
 
@@ -228,7 +233,7 @@ def dependency_scatter(frame: pd.DataFrame, rules: Rules | None = None) -> alt.C
     guides = alt.Chart(pd.DataFrame({"x": [x_cut]})).mark_rule(strokeDash=[4, 4], color="#555").encode(x="x:Q")
     hguide = alt.Chart(pd.DataFrame({"y": [y_cut]})).mark_rule(strokeDash=[4, 4], color="#555").encode(y="y:Q")
     order = list(rules.overall_order)
-    points = alt.Chart(frame).mark_point(filled=True, size=90, opacity=0.9, stroke="black", strokeWidth=0.5).encode(
+    points = alt.Chart(cap_columns(frame)).mark_point(filled=True, size=90, opacity=0.9, stroke="black", strokeWidth=0.5).encode(
         x=alt.X("parent_income_share:Q", title="Parent income share", scale=alt.Scale(domain=[0, 1]),
                 axis=alt.Axis(format="%")),
         y=alt.Y("engagement_change_from_peak:Q", title="Engagement change from peak (points)",
@@ -252,7 +257,7 @@ def dependency_caption(frame: pd.DataFrame, rules: Rules | None = None) -> str:
     x_cut = rules.by_column("parent_income_share").amber
     y_cut = rules.by_column("engagement_change_from_peak").amber
     risky = frame[(frame["parent_income_share"] > x_cut) & (frame["engagement_change_from_peak"] < y_cut)]
-    names = ", ".join(risky.sort_values("engagement_change_from_peak")["name"].head(3))
+    names = ", ".join(risky.sort_values("engagement_change_from_peak")["name"].head(3).map(cap))
     more = f" (e.g. {names})" if names else ""
     return (f"{len(risky)} of {len(frame)} mutuals sit in the risky quadrant: over {fmt.percent(x_cut)} of income "
             f"from the parent and engagement down more than {abs(y_cut):.1f} points from its peak{more}.")

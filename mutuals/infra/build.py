@@ -1,15 +1,20 @@
 """Build the DuckDB file from one CSV per table, validating every row first.
 
 Validation is derived from ``queries/schema.sql`` itself (column types, NOT NULL,
-CHECK, primary and foreign keys), so the schema is the single statement of what
-a valid file is. The first problem found stops the build with a message that
-names the file, row and column and what was expected. The database is written
-to a temporary file and moved into place only when every table has loaded, so a
-failed build leaves any existing database untouched.
+CHECK, primary and foreign keys) and the contract's limits in
+``mutuals/config/contract.toml`` (date range, text lengths, which tables may be
+empty), so together they state what a valid file is. :mod:`mutuals.infra.csvread`
+reads each file strictly; here every value is checked against its column's type,
+written strictly (dates ``YYYY-MM-DD``, plain finite decimals, whole numbers,
+``true``/``false``), then against the constraints. The first problem found stops
+the build with a message that names the file, row, line and column and what was
+expected. The database is written to a temporary file and moved into place only
+when every table has loaded, so a failed build leaves any existing database
+untouched.
 
 The SQL in this module is generated from schema metadata: identifiers (table
-and column names) come from the schema and are quoted; values are never
-interpolated.
+and column names) come from the schema and are quoted; values (patterns, limits)
+are parameters, never interpolated.
 """
 
 from __future__ import annotations
@@ -20,9 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
+from mutuals.infra.contract import Limits, load_limits
+from mutuals.infra.csvread import BuildError, read_csv
 from mutuals.infra.db import DATA_DIR, DEFAULT_DB_PATH, connect, load_sql
+
+__all__ = ["TABLES", "BuildError", "BuildReport", "build"]
 
 # Parents before children, so foreign keys can be checked as tables load.
 TABLES = [
@@ -35,30 +43,17 @@ TABLES = [
     "strategy_sessions",
     "innovations",
     "relationship_reviews",
+    "dataset_info",
 ]
-OPTIONAL_TABLES = ["dataset_info"]
 
-TYPE_WORDS = {
-    "DATE": "a date (YYYY-MM-DD)",
-    "INTEGER": "a whole number",
-    "BIGINT": "a whole number",
-    "DOUBLE": "a number",
-    "BOOLEAN": "true or false",
-    "VARCHAR": "text",
+# How a value of each type must be written (matched after trimming spaces), and what to call it.
+WRITTEN = {
+    "DATE": (r"[0-9]{4}-[0-9]{2}-[0-9]{2}", "a date (YYYY-MM-DD)"),
+    "INTEGER": (r"[+-]?[0-9]{1,10}", "a whole number"),
+    "BIGINT": (r"[+-]?[0-9]{1,19}", "a whole number"),
+    "DOUBLE": (r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)", "a number written with digits and an optional decimal point"),
+    "BOOLEAN": (r"(?i)true|false", "true or false"),
 }
-
-
-class BuildError(ValueError):
-    """A CSV did not meet the data contract; the message names file, row and column."""
-
-    def __init__(self, file: Path, message: str, row: int | None = None, column: str | None = None):
-        self.file, self.row, self.column, self.detail = Path(file), row, column, message
-        where = [str(file)]
-        if row is not None:
-            where.append(f"row {row} (line {row + 1})")
-        if column is not None:
-            where.append(f"column '{column}'")
-        super().__init__(f"{', '.join(where)}: {message}")
 
 
 @dataclass(frozen=True)
@@ -66,6 +61,7 @@ class BuildReport:
     db_path: Path
     rows: dict[str, int]
     seconds: float
+    notes: tuple[str, ...] = ()  # what was not loaded but did not stop the build (a column not in the contract)
 
 
 def q(identifier: str) -> str:
@@ -73,22 +69,9 @@ def q(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def _read_csv(path: Path, columns: list[str]) -> pd.DataFrame:
-    """Read a CSV as text; check its header names every contract column."""
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=False)
-    except pd.errors.EmptyDataError:
-        raise BuildError(path, "the file is empty; expected a header row naming " + ", ".join(columns))
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise BuildError(path, f"not a readable UTF-8 CSV file ({exc})") from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise BuildError(path, f"missing column(s) {', '.join(missing)}; the header must name {', '.join(columns)}",
-                         column=missing[0])
-    frame = frame[columns].copy()
-    frame.insert(0, "_row", range(1, len(frame) + 1))
-    return frame
+def _shown(value: str) -> str:
+    """A bad value as quoted in a message: at most 60 characters."""
+    return repr(value if len(value) <= 60 else value[:57] + "...")
 
 
 def _schema_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str, bool]]:
@@ -115,82 +98,140 @@ def _first(con: duckdb.DuckDBPyConnection, sql: str) -> tuple | None:
     return rows[0] if rows else None
 
 
-def _load_table(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> int:
-    """Validate one CSV against the schema and insert it; raise BuildError on the first problem."""
-    columns = _schema_columns(con, table)
-    names = [c[0] for c in columns]
-    frame = _read_csv(path, names)
-    con.register("staging", frame)
-    try:
-        # 1. Types: every non-empty value must cast.
-        for name, dtype, _ in columns:
-            if dtype == "VARCHAR":
-                continue
-            bad = _first(con, f"SELECT _row, {q(name)} FROM staging WHERE NULLIF(trim({q(name)}), '') IS NOT NULL "
-                              f"AND TRY_CAST(trim({q(name)}) AS {dtype}) IS NULL ORDER BY _row LIMIT 1")
-            if bad:
-                raise BuildError(path, f"expected {TYPE_WORDS.get(dtype, dtype)}, got {bad[1]!r}", bad[0], name)
-        typed = ", ".join(f"TRY_CAST(NULLIF(trim({q(n)}), '') AS {t}) AS {q(n)}" for n, t, _ in columns)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE typed AS SELECT _row, {typed} FROM staging")
-    finally:
-        con.unregister("staging")
+def _check_values(con: duckdb.DuckDBPyConnection, path: Path, columns: list[tuple[str, str, bool]],
+                  limits: Limits) -> None:
+    """Every value of ``staging`` is short enough and written as its column's type requires."""
+    def first_bad(condition: str, params: dict) -> tuple | None:
+        rows = con.execute(f"SELECT _row, _line, v FROM (SELECT _row, _line, {{col}} AS v FROM staging) "
+                           f"WHERE {condition} ORDER BY _row LIMIT 1".replace("{col}", params.pop("_col")),
+                           params).fetchall()
+        return rows[0] if rows else None
 
-    # 2. Constraints, in schema order.
+    for name, dtype, _ in columns:
+        col = q(name)
+        longest = limits.max_chars(name)
+        bad = first_bad("length(v) > $max", {"_col": col, "max": longest})
+        if bad:
+            kind = "a name or title" if name in limits.name_columns else "a value"
+            raise BuildError(path, f"expected at most {longest:,} characters in {kind}, got {len(bad[2]):,} "
+                                   f"(starting {_shown(bad[2][:40])})", bad[0], name, bad[1])
+        if dtype not in WRITTEN:
+            continue
+        pattern, words = WRITTEN[dtype]
+        present = "NULLIF(trim(v), '') IS NOT NULL"
+        bad = first_bad(f"{present} AND NOT regexp_full_match(trim(v), $pattern)", {"_col": col, "pattern": pattern})
+        if bad:
+            raise BuildError(path, f"expected {words}, got {_shown(bad[2])}", bad[0], name, bad[1])
+        if dtype == "DATE":
+            bad = first_bad(f"{present} AND coalesce(TRY_CAST(trim(v) AS DATE) NOT BETWEEN $earliest AND $latest, true)",
+                            {"_col": col, "earliest": limits.earliest_date, "latest": limits.latest_date})
+            words = f"a calendar date between {limits.earliest_date} and {limits.latest_date}"
+        elif dtype == "DOUBLE":
+            bad = first_bad(f"{present} AND NOT coalesce(isfinite(TRY_CAST(trim(v) AS DOUBLE)), false)", {"_col": col})
+            words = "a number of at most 308 digits"
+        else:
+            bad = first_bad(f"{present} AND TRY_CAST(trim(v) AS {dtype}) IS NULL", {"_col": col})
+            words = f"a whole number that fits a {dtype} column"
+        if bad:
+            raise BuildError(path, f"expected {words}, got {_shown(bad[2])}", bad[0], name, bad[1])
+
+
+def _check_constraints(con: duckdb.DuckDBPyConnection, path: Path, table: str,
+                       columns: list[tuple[str, str, bool]]) -> None:
+    """The schema's constraints on ``typed``, in schema order."""
     for kind, expression, cols, ref_table, ref_cols in _constraints(con, table):
         if kind == "NOT NULL":
             name = cols[0]
             has_default = any(n == name and d for n, _, d in columns)
             if has_default:
                 continue
-            bad = _first(con, f"SELECT _row FROM typed WHERE {q(name)} IS NULL ORDER BY _row LIMIT 1")
+            bad = _first(con, f"SELECT _row, _line FROM typed WHERE {q(name)} IS NULL ORDER BY _row LIMIT 1")
             if bad:
-                raise BuildError(path, "expected a value, got an empty cell", bad[0], name)
+                raise BuildError(path, "expected a value, got an empty cell", bad[0], name, bad[1])
         elif kind == "CHECK":
             involved = list(dict.fromkeys(cols))
             shown = ", ".join(f"CAST({q(c)} AS VARCHAR)" for c in involved)
-            bad = _first(con, f"SELECT _row, {shown} FROM typed WHERE ({expression}) = false ORDER BY _row LIMIT 1")
+            bad = _first(con, f"SELECT _row, _line, {shown} FROM typed WHERE ({expression}) = false "
+                              "ORDER BY _row LIMIT 1")
             if bad:
-                values = ", ".join(f"{c}={v!r}" for c, v in zip(involved, bad[1:]))
-                raise BuildError(path, f"expected {expression}, got {values}", bad[0], involved[0])
+                values = ", ".join(f"{c}={v!r}" for c, v in zip(involved, bad[2:]))
+                raise BuildError(path, f"expected {expression}, got {values}", bad[0], involved[0], bad[1])
         elif kind in ("PRIMARY KEY", "UNIQUE"):
             key = ", ".join(q(c) for c in cols)
-            bad = _first(con, f"SELECT max(_row), min(_row) FROM typed GROUP BY {key} HAVING count(*) > 1 "
-                              f"ORDER BY 1 LIMIT 1")
+            bad = _first(con, f"SELECT max(_row), min(_row), arg_max(_line, _row) FROM typed GROUP BY {key} "
+                              "HAVING count(*) > 1 ORDER BY 1 LIMIT 1")
             if bad:
                 raise BuildError(path, f"duplicate key ({', '.join(cols)}) already used on row {bad[1]}",
-                                 bad[0], cols[0])
+                                 bad[0], cols[0], bad[2])
         elif kind == "FOREIGN KEY":
             col, ref_col = cols[0], ref_cols[0]
-            bad = _first(con, f"SELECT _row, {q(col)} FROM typed WHERE {q(col)} IS NOT NULL AND {q(col)} NOT IN "
-                              f"(SELECT {q(ref_col)} FROM {q(ref_table)}) ORDER BY _row LIMIT 1")
+            bad = _first(con, f"SELECT _row, _line, {q(col)} FROM typed WHERE {q(col)} IS NOT NULL AND {q(col)} "
+                              f"NOT IN (SELECT {q(ref_col)} FROM {q(ref_table)}) ORDER BY _row LIMIT 1")
             if bad:
-                raise BuildError(path, f"{bad[1]!r} is not a {ref_col} in {ref_table}.csv", bad[0], col)
+                raise BuildError(path, f"{bad[2]!r} is not a {ref_col} in {ref_table}.csv", bad[0], col, bad[1])
 
+
+def _check_dataset_info(con: duckdb.DuckDBPyConnection, path: Path, limits: Limits) -> None:
+    """dataset_info holds every key the contract requires, with a value of the required type."""
+    for key, dtype in limits.required_info.items():
+        rows = con.execute("SELECT _row, _line, value FROM typed WHERE key = $key", {"key": key}).fetchall()
+        pattern, words = WRITTEN.get(dtype, (".*", "a value"))
+        if not rows:
+            raise BuildError(path, f"expected a row with key {key!r} and {words} as its value", column="key")
+        row, line, value = rows[0]
+        if value is None or not con.execute("SELECT regexp_full_match($v, $p)", {"v": value, "p": pattern}).fetchall()[0][0]:
+            raise BuildError(path, f"expected {words} as the value of {key!r}, got {_shown(value or '')}",
+                             row, "value", line)
+
+
+def _load_table(con: duckdb.DuckDBPyConnection, table: str, path: Path, limits: Limits) -> tuple[int, tuple[str, ...]]:
+    """Validate one CSV against the contract and insert it; return (rows, columns not loaded).
+
+    Raises BuildError on the first problem.
+    """
+    columns = _schema_columns(con, table)
+    names = [c[0] for c in columns]
+    read = read_csv(path, names)
+    if read.frame.empty and table not in limits.may_be_empty:
+        raise BuildError(path, f"the file has a header but no rows; the data contract needs at least one row in "
+                               f"{table}", line=2)
+    con.register("staging", read.frame)
+    try:
+        _check_values(con, path, columns, limits)
+        typed = ", ".join(f"TRY_CAST(NULLIF(trim({q(n)}), '') AS {t}) AS {q(n)}" for n, t, _ in columns)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE typed AS SELECT _row, _line, {typed} FROM staging")
+    finally:
+        con.unregister("staging")
+    _check_constraints(con, path, table, columns)
+    if table == "dataset_info":
+        _check_dataset_info(con, path, limits)
     names_sql = ", ".join(q(n) for n in names)
     con.execute(f"INSERT INTO {q(table)} ({names_sql}) SELECT {names_sql} FROM typed ORDER BY _row")
     count = con.execute(f"SELECT count(*) FROM {q(table)}").fetchall()[0][0]
     con.execute("DROP TABLE typed")
-    return count
+    return count, read.extra
 
 
 def build(data_dir: Path | str = DATA_DIR, db_path: Path | str = DEFAULT_DB_PATH) -> BuildReport:
     """Create ``db_path`` from the CSVs in ``data_dir``; all or nothing."""
     data_dir, db_path = Path(data_dir), Path(db_path)
     started = time.perf_counter()
+    limits = load_limits()
     for table in TABLES:
         if not (data_dir / f"{table}.csv").is_file():
             raise BuildError(data_dir / f"{table}.csv", "file not found; every table of the data contract needs a CSV")
     db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp_path = db_path.with_name(f".{db_path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
     rows: dict[str, int] = {}
+    notes: list[str] = []
     try:
         con = connect(tmp_path, read_only=False)
         try:
             con.execute(load_sql("schema"))
-            for table in TABLES + OPTIONAL_TABLES:
-                path = data_dir / f"{table}.csv"
-                if path.is_file():
-                    rows[table] = _load_table(con, table, path)
+            for table in TABLES:
+                rows[table], extra = _load_table(con, table, data_dir / f"{table}.csv", limits)
+                notes += [f"{table}.csv: column '{name}' is not in the data contract and was not loaded"
+                          for name in extra]
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -198,21 +239,4 @@ def build(data_dir: Path | str = DATA_DIR, db_path: Path | str = DEFAULT_DB_PATH
     finally:
         for leftover in (tmp_path, tmp_path.with_name(tmp_path.name + ".wal")):
             leftover.unlink(missing_ok=True)
-    return BuildReport(db_path, rows, time.perf_counter() - started)
-
-
-def is_stale(data_dir: Path | str = DATA_DIR, db_path: Path | str = DEFAULT_DB_PATH) -> bool:
-    """True when the database is missing or older than any CSV it is built from."""
-    data_dir, db_path = Path(data_dir), Path(db_path)
-    if not db_path.is_file():
-        return True
-    built = db_path.stat().st_mtime
-    return any(p.stat().st_mtime > built for p in data_dir.glob("*.csv"))
-
-
-def ensure_database(data_dir: Path | str = DATA_DIR, db_path: Path | str = DEFAULT_DB_PATH) -> Path:
-    """Build the database when it is missing or older than its CSVs; return its path."""
-    if is_stale(data_dir, db_path):
-        build(data_dir, db_path)
-    return Path(db_path)
-
+    return BuildReport(db_path, rows, time.perf_counter() - started, tuple(notes))

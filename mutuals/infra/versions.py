@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mutuals.infra.build import BuildError, build
+from mutuals.infra.contract import CONTRACT_PATH
 from mutuals.infra.db import DATA_DIR, DEFAULT_DB_PATH, QUERIES_DIR
 
 KEEP_VERSIONS = 3  # version files kept beside the configured path (the one in force and the latest others)
@@ -36,7 +37,7 @@ class Published:
 
 def public_message(exc: BuildError) -> str:
     """The build error as users see it: the file's name, not its server path."""
-    return str(BuildError(Path(exc.file.name), exc.detail, exc.row, exc.column))
+    return str(BuildError.from_fields(exc.fields(), exc.file.name))
 
 
 def pointer_path(db_path: Path | str) -> Path:
@@ -52,7 +53,7 @@ def lock_path(db_path: Path | str) -> Path:
 def _inputs(data_dir: Path | str) -> list[Path]:
     """What a version is built from: every CSV, the schema and the build code (a new validator rebuilds)."""
     code = sorted(Path(__file__).parent.glob("*.py"))
-    return sorted(Path(data_dir).glob("*.csv")) + [QUERIES_DIR / "schema.sql"] + code
+    return sorted(Path(data_dir).glob("*.csv")) + [QUERIES_DIR / "schema.sql", CONTRACT_PATH] + code
 
 
 def csv_signature(data_dir: Path | str) -> list:
@@ -99,7 +100,7 @@ def _from_pointer(db_path: Path, state: dict | None, signature: list) -> Publish
     failed = state.get("failed")
     if failed and failed.get("signature") == signature:
         if good is None:
-            raise BuildError(Path(failed["file"]), failed["detail"], failed.get("row"), failed.get("column"))
+            raise BuildError.from_fields(failed)
         return Published(good, state["version"], failed["message"])
     return None
 
@@ -148,10 +149,9 @@ def publish(data_dir: Path | str = DATA_DIR, db_path: Path | str = DEFAULT_DB_PA
             notes: tuple[str, ...] = ()
             built_now = not target.is_file()
             if built_now:
-                notes = tuple(getattr(build(data_dir, target), "notes", ()))
+                notes = build(data_dir, target).notes
         except BuildError as exc:
-            state["failed"] = {"signature": signature, "message": public_message(exc), "file": str(exc.file),
-                               "detail": exc.detail, "row": exc.row, "column": exc.column}
+            state["failed"] = {"signature": signature, "message": public_message(exc), **exc.fields()}
             _write_pointer(db_path, state)
             good = _from_pointer(db_path, state, signature)
             return good  # the last good version with the problem (or _from_pointer raised)
@@ -188,6 +188,5 @@ def current_database(data_dir: Path | str = DATA_DIR, db_path: Path | str = DEFA
     if published.problem:
         state = read_pointer(db_path) or {}
         failed = state.get("failed") or {}
-        raise BuildError(Path(failed.get("file", data_dir)), failed.get("detail", published.problem),
-                         failed.get("row"), failed.get("column"))
+        raise BuildError.from_fields({"file": data_dir, "detail": published.problem, **failed})
     return published.path

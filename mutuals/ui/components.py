@@ -12,6 +12,8 @@ import streamlit as st
 
 from mutuals import formatting as fmt
 from mutuals.charts import export
+from mutuals.escape import html_label, html_text, md_text
+from mutuals.reports import csv_export
 
 
 def slug(text: str) -> str:
@@ -51,7 +53,7 @@ def chart(chart_obj: alt.TopLevelMixin | dict, caption: str, key: str, *, export
         st.vega_lite_chart(chart_obj, theme=None, width="stretch")
     else:
         st.altair_chart(chart_obj, theme=None, width="stretch")
-    st.caption(caption)
+    st.caption(md_text(caption))  # captions are plain text that may hold names
     if exports:
         left, right, _ = st.columns([1, 1, 6])
         left.download_button("PNG", data=lambda: export.to_png(chart_obj, scale=2.0), file_name=f"{slug(key)}.png",
@@ -61,16 +63,17 @@ def chart(chart_obj: alt.TopLevelMixin | dict, caption: str, key: str, *, export
 
 
 def csv_download(frame: pd.DataFrame | Callable[[], pd.DataFrame], label: str, key: str) -> None:
-    """A CSV download of a table (or of a table made only when the button is clicked)."""
+    """A CSV download of a table (or of a table made only when the button is clicked), written by the app's
+    one CSV writer (:mod:`mutuals.reports.csv_export`: formula-like text cells are guarded)."""
     make = frame if callable(frame) else (lambda: frame)
-    st.download_button(f"Download {label} (CSV)", data=lambda: make().to_csv(index=False).encode("utf-8"),
+    st.download_button(f"Download {label} (CSV)", data=lambda: csv_export.to_csv_bytes(make()),
                        file_name=f"{slug(key)}.csv", mime="text/csv", key=f"csv-{key}",
                        icon=":material/download:", on_click="ignore")
 
 
 def empty_state(message: str, hint: str = "Widen the filters in the sidebar or choose an earlier as-of date.") -> None:
     """A friendly message in place of an empty chart or table."""
-    st.info(f"**{message}**  \n{hint}", icon=":material/filter_alt_off:")
+    st.info(f"**{md_text(message)}**  \n{md_text(hint)}", icon=":material/filter_alt_off:")
 
 
 def synthetic_badge() -> str:
@@ -128,8 +131,8 @@ def facts_html(facts: list[tuple[str, str]]) -> str:
     """A grid of small labelled facts (label above value)."""
     cells = "".join(
         f'<div><div class="fact-label" style="font-size:0.75rem;color:#555;text-transform:uppercase;'
-        f'letter-spacing:0.03em">{html.escape(label)}</div>'
-        f'<div class="fact-value" style="font-size:1rem;font-weight:600">{html.escape(value)}</div></div>'
+        f'letter-spacing:0.03em">{html_text(label)}</div>'
+        f'<div class="fact-value" style="font-size:1rem;font-weight:600">{html_label(value)}</div></div>'
         for label, value in facts
     )
     return ('<div class="mutual-facts" style="display:grid;grid-template-columns:repeat(auto-fill,minmax(13rem,1fr));'

@@ -5,22 +5,89 @@ and ``as_of`` (YYYY-MM-DD). On a session's first run the URL seeds the widgets;
 unknown or malformed values are dropped with a gentle notice. After that the
 widgets are the truth and every run writes them back to the URL, so a copied
 link reproduces the view on any page.
+
+This module is the one validated layer for URL parameters (issue 8, part 6): every value read from
+the link is checked here, never parsed ad hoc by a page, and anything unknown, malformed, empty or
+oversized is dropped with a gentle notice whose quoted value is capped and markdown-escaped
+(:func:`mutuals.escape.md_text`), so a link can neither crash a page nor put markup in a notice.
+The mutual page's ``section`` is read through :func:`section_index`.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Sequence
 from urllib.parse import urlencode
 
 import streamlit as st
 
 from mutuals import formatting as fmt
+from mutuals.escape import cap, md_text
 from mutuals.ui import data
 
 ALL = "__all__"
 KEYS = {"commissioner": "f_commissioner", "sector": "f_sector", "region": "f_region", "as_of": "f_as_of"}
 EARLIEST = date(2000, 1, 1)
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only; date.fromisoformat alone takes more
+SHOWN_CHARS = 60  # a quoted URL value in a notice is cut to this many characters
+SHOWN_VALUES = 5  # at most this many ignored values of one parameter are quoted
+SECTION_DIGITS = 3  # ``section`` may also be a slide number (0 = overview, wrapping round): at most 3 digits
+
+
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def quoted(value: object) -> str:
+    """A URL value as it appears in a notice: control characters shown as �, capped, markdown-escaped,
+    in curly quotes."""
+    return f"“{md_text(cap(_CONTROLS.sub('�', str(value)), SHOWN_CHARS))}”"
+
+
+def _quoted_list(values: list[str]) -> str:
+    shown = ", ".join(quoted(v) for v in values[:SHOWN_VALUES])
+    more = len(values) - SHOWN_VALUES
+    return shown + (f" and {more:,} more" if more > 0 else "")
+
+
+def _last(name: str) -> str:
+    """The last non-empty value of a (possibly repeated) URL parameter, or ''."""
+    values = [v for v in st.query_params.get_all(name) if v]
+    return values[-1] if values else ""
+
+
+def parse_date(value: str) -> date | None:
+    """A ``YYYY-MM-DD`` date (ASCII digits), or None for anything else."""
+    if not ISO_DATE.fullmatch(value):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def parse_section(value: str, sections: Sequence[str]) -> int | None:
+    """The index of a ``section`` value: a section name, or a slide number of at most three ASCII digits
+    (wrapping round); None when it is neither. Never raises (``²`` and 5,000 nines are just invalid)."""
+    if value in sections:
+        return list(sections).index(value)
+    if value.isascii() and value.isdigit() and len(value) <= SECTION_DIGITS:
+        return int(value) % len(sections)
+    return None
+
+
+def section_index(sections: Sequence[str]) -> int:
+    """The presentation slide chosen by the URL's ``section`` (default: the first); a bad value shows a notice."""
+    value = _last("section")
+    if not value:
+        return 0
+    index = parse_section(value, sections)
+    if index is None:
+        st.info(f"The section {quoted(value)} in the link is not one of {', '.join(sections)}; "
+                f"showing {md_text(sections[0])}.", icon=":material/info:")
+        return 0
+    return index
 
 
 @dataclass(frozen=True)
@@ -64,34 +131,34 @@ class Filters:
 
 def _seed_from_url(commissioners: dict[str, str], sectors: list[str], regions: list[str],
                    latest: date) -> list[str]:
-    """Copy valid URL values into widget state; return notices for the rest."""
-    params, state, notices = st.query_params, st.session_state, []
-    value = params.get("commissioner")
+    """Copy valid URL values into widget state; return notices (values escaped) for the rest."""
+    state, notices = st.session_state, []
+    value = _last("commissioner")
     if value:
         if value in commissioners:
             state[KEYS["commissioner"]] = value
         else:
-            notices.append(f"Unknown commissioner “{value}” in the link was ignored; showing all commissioners.")
+            notices.append(f"Unknown commissioner {quoted(value)} in the link was ignored; "
+                           "showing all commissioners.")
     for name, allowed in (("sector", sectors), ("region", regions)):
-        values = params.get_all(name)
+        values = [v for v in st.query_params.get_all(name) if v]
         good = [v for v in dict.fromkeys(values) if v in allowed]
-        bad = [v for v in values if v not in allowed]
+        bad = list(dict.fromkeys(v for v in values if v not in allowed))
         if good:
             state[KEYS[name]] = good
         if bad:
-            notices.append(f"Unknown {name} value(s) {', '.join('“' + b + '”' for b in bad)} in the link were ignored.")
-    value = params.get("as_of")
+            notices.append(f"Unknown {name} value(s) {_quoted_list(bad)} in the link were ignored.")
+    value = _last("as_of")
     if value:
-        try:
-            parsed = date.fromisoformat(value)
-        except ValueError:
-            notices.append(f"The date “{value}” in the link is not a YYYY-MM-DD date; showing the latest data date.")
+        parsed = parse_date(value)
+        if parsed is None:
+            notices.append(f"The date {quoted(value)} in the link is not a YYYY-MM-DD date; "
+                           "showing the latest data date.")
+        elif EARLIEST <= parsed <= latest:
+            state[KEYS["as_of"]] = parsed
         else:
-            if EARLIEST <= parsed <= latest:
-                state[KEYS["as_of"]] = parsed
-            else:
-                notices.append(f"The date {value} in the link is outside the data ({fmt.day(EARLIEST)} – "
-                               f"{fmt.day(latest)}); showing the latest data date.")
+            notices.append(f"The date {quoted(value)} in the link is outside the data ({fmt.day(EARLIEST)} – "
+                           f"{fmt.day(latest)}); showing the latest data date.")
     return notices
 
 

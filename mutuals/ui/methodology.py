@@ -8,21 +8,19 @@ section anchor (an indicator's column), so ``/methodology#plan_delivery`` jumps 
 from __future__ import annotations
 
 import html
-import re
 from typing import Callable
 from urllib.parse import quote
 
 import streamlit as st
 
 from mutuals import formatting as fmt
+from mutuals.escape import md_text
 from mutuals.reports.methodology import Section, Table
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&])")
-
-
 def md(text: str) -> str:
-    """``text`` with every markdown (and Streamlit directive/LaTeX) special character escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
+    """``text`` with every markdown (and Streamlit directive/LaTeX) special character escaped
+    (:func:`mutuals.escape.md_text`, uncut: the methodology is config text)."""
+    return md_text(text, None)
 
 
 TABLE_CSS = """
