@@ -3,7 +3,8 @@
 - :func:`html_text` for holes in HTML templates (``st.html``, ``unsafe_allow_html`` markdown, attributes).
 - :func:`md_text` for markdown (``st.markdown``, ``st.title``, captions, notices, widget labels): every
   markdown, Streamlit directive and LaTeX special is backslash-escaped, and so are ``<``, ``>`` and ``&``,
-  so no link, image, raw HTML, entity, colour directive or formula can come from data. It is also safe
+  so no link, image, raw HTML, entity, colour directive or formula can come from data; a bare URL or
+  e-mail address gets an invisible word joiner, so it is not turned into a link either. It is also safe
   inside ``st.markdown(..., unsafe_allow_html=True)``: an escaped ``<`` is text, never a tag.
 - :func:`cap` for plain text with a length limit (chart labels, titles and tooltips: Vega text is not
   HTML, and vega-tooltip escapes ``<`` and ``&`` itself); by default the config's
@@ -24,6 +25,11 @@ import re
 BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&\"'])")
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\u0085]+")
+# Streamlit's markdown turns a bare URL or e-mail address in *text* into a link (GFM autolink literals,
+# found after escapes are resolved, so a backslash cannot stop it). An invisible word joiner after
+# "www"/"http"/"ftp" and before "@" breaks the pattern and leaves the text as it reads.
+_AUTOLINK = re.compile(r"(?i)(?<=www)(?=\.)|(?<=https)(?=:)|(?<=http)(?=:)|(?<=ftp)(?=:)|(?=@)")
+WORD_JOINER = "\u2060"
 
 DEFAULT_LABEL_MAX = 120
 FULL_TEXT_MAX = 1_000  # the longest text shown anywhere, tooltips included (the build's cap for names)
@@ -63,7 +69,8 @@ def md_text(value: object, limit: int | None = FULL_TEXT_MAX) -> str:
     """``value`` escaped for markdown, on one line (a line break could start a new block), cut to
     ``limit`` characters first (None: no cut)."""
     text = plain(value) if limit is None else cap(value, limit)
-    return _MD_SPECIAL.sub(r"\\\1", _LINE_BREAKS.sub(" ", text))
+    text = _AUTOLINK.sub(WORD_JOINER, _LINE_BREAKS.sub(" ", text))
+    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def md_label(value: object, limit: int | None = None) -> str:
@@ -82,8 +89,8 @@ def html_label(value: object, limit: int | None = None) -> str:
 
 
 def md_unescape(text: str) -> str:
-    """The text a reader sees of escaped markdown: backslash escapes removed (for tests and exports)."""
-    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
+    """The text a reader sees of escaped markdown: backslash escapes and word joiners removed (for tests)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text).replace(WORD_JOINER, "")
 
 
 def cap_columns(frame, columns=None, limit: int | None = FULL_TEXT_MAX):

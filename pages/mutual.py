@@ -80,7 +80,7 @@ state["mutual_section"] = _section_index() if presenting else 0
 
 def header(view) -> None:
     p = view.profile
-    st.title(md_label(view.name), help=None if cap(view.name) == view.name else md_text(view.name))
+    st.title(md_label(view.name), anchor=False, help=None if cap(view.name) == view.name else md_text(view.name))
     stage = fmt.STAGE_WORDS.get(view.stage, view.stage)
     st.markdown(f"{components.overall_badge(view.overall_status, '1.05rem')} &nbsp; Stage: **{md_text(stage)}** "
                 f"&nbsp;·&nbsp; as of {fmt.day(view.as_of)}", unsafe_allow_html=True)

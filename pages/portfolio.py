@@ -10,7 +10,7 @@ from mutuals.ui import components, data, filters, shell
 
 shell.ensure_shell()
 f = filters.current()
-st.title(f"Portfolio · {md_label(f.commissioner_name)}" if f.commissioner_name else "Portfolio")
+st.title(f"Portfolio · {md_label(f.commissioner_name)}" if f.commissioner_name else "Portfolio", anchor=False)
 st.caption(md_text(f.describe()))
 
 view = data.portfolio(f.as_of, **f.query_kwargs())

@@ -18,7 +18,7 @@ import pytest
 
 from mutuals.ui import filters
 from tests.apptest import open_app
-from tests.hostile import HOSTILE
+from tests.hostile import HOSTILE, RAW_MARKUP, markdown_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS = ("commissioner", "sector", "region", "as_of", "mutual", "present", "section", "utm_campaign")
@@ -27,20 +27,11 @@ VALUES = HOSTILE + ["", NINES, "²", "-1", "1e9", "NaN", "\x00", "99999-01-01", 
                     "20260630", "2026-W26-2", " 2026-06-30"]
 PAGES = {"portfolio": None, "mutual": "pages/mutual.py", "methodology": "pages/methodology.py"}
 SECTIONS = ("overview", "leadership", "engagement", "relationship", "finance")
-# Markdown that would become a live link or image if a URL value reached a markdown element raw.
-RAW_MARKUP = ("[Sign in](http", "![p](http", "[click](javascript", "<script>", "<img ", "<form", "<style>",
-              "<a href", ":red[pwned]")
 TRACEBACK_MARKS = ("Traceback (most recent call last)", 'File "/', ".py\", line", "ValueError", "Exceeds the limit")
 
 
 def _id(value: str) -> str:
     return repr(value[:24]) + (f"+{len(value) - 24}" if len(value) > 24 else "")
-
-
-def markdown_sources(at) -> list[str]:
-    """The source text of every element that Streamlit renders as markdown."""
-    kinds = ("markdown", "caption", "info", "warning", "error", "success", "title", "header", "subheader")
-    return [el.value for kind in kinds for el in getattr(at, kind)]
 
 
 def check_page(at, label: str) -> None:
@@ -175,7 +166,7 @@ def test_parse_date():
 
 
 def test_quoted_values_are_escaped_and_capped():
-    assert filters.quoted(HOSTILE[4]) == "“\\[Sign in\\]\\(http\\://evil\\.example/pwned\\) Link Mutual”"
+    assert filters.quoted(HOSTILE[4]) == "“\\[Sign in\\]\\(http\u2060\\://evil\\.example/pwned\\) Link Mutual”"
     assert len(filters.quoted(NINES)) < 70 and filters.quoted(NINES).endswith("…”")
     assert filters.quoted("a\x00b\nc\u202ed") == "“a�b�cd”"
 

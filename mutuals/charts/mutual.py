@@ -25,6 +25,7 @@ import pandas as pd
 
 from mutuals import formatting as fmt
 from mutuals.charts.theme import OKABE_ITO, theme_config
+from mutuals.escape import cap
 from mutuals.rules import load_rules
 
 WIDTH = 700
@@ -814,7 +815,7 @@ def contract_caption(contracts: pd.DataFrame, as_of: date) -> str:
     ext = (f", extendable to {fmt.day(main['max_end_date'])}"
            if pd.Timestamp(main["max_end_date"]) > pd.Timestamp(main["end_date"]) else ", with no extension option")
     return (f"{len(active)} active contract(s) worth {fmt.money(active['annual_value'].sum())} a year. The largest, "
-            f"{main['title']} ({fmt.money(main['annual_value'])} a year with {main['commissioner_name']}), ends on "
+            f"{cap(main['title'])} ({fmt.money(main['annual_value'])} a year with {cap(main['commissioner_name'])}), ends on "
             f"{fmt.day(main['end_date'])}, in {fmt.month_count(max(months, 0))}{ext}." + lost_text)
 
 
@@ -906,7 +907,7 @@ def reviews_caption(reviews: pd.DataFrame) -> str:
         return "No commissioner review is on record (0 reviews)."
     last_date = reviews["review_date"].max()
     latest = reviews[reviews["review_date"] == last_date]
-    parts = ", ".join(f"{r['commissioner_name']} {int(r['rating'])}/5" for r in latest.to_dict("records"))
+    parts = ", ".join(f"{cap(r['commissioner_name'])} {int(r['rating'])}/5" for r in latest.to_dict("records"))
     return (f"{len(reviews)} review(s) by {reviews['commissioner_name'].nunique()} commissioner(s) since "
             f"{fmt.day(reviews['review_date'].min())}, averaging {fmt.rating5(reviews['rating'].mean())}. "
             f"Latest ({fmt.day(last_date)}): {parts}.")
