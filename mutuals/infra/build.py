@@ -98,42 +98,55 @@ def _first(con: duckdb.DuckDBPyConnection, sql: str) -> tuple | None:
     return rows[0] if rows else None
 
 
+def _value_problem(i: int, name: str, dtype: str, limits: Limits, params: dict) -> str:
+    """SQL naming the first problem of column ``name``'s value (1 too long, 2 badly written, 3 out of range)."""
+    v, present = q(name), f"NULLIF(trim({q(name)}), '') IS NOT NULL"
+    params[f"max_{i}"] = limits.max_chars(name)
+    cases = [f"WHEN length({v}) > $max_{i} THEN 1"]
+    if dtype in WRITTEN:
+        params[f"pattern_{i}"] = WRITTEN[dtype][0]
+        cases.append(f"WHEN {present} AND NOT regexp_full_match(trim({v}), $pattern_{i}) THEN 2")
+        if dtype == "DATE":
+            params.update(earliest=limits.earliest_date, latest=limits.latest_date)
+            cases.append(f"WHEN {present} AND coalesce(TRY_CAST(trim({v}) AS DATE) NOT BETWEEN $earliest AND $latest, "
+                         "true) THEN 3")
+        elif dtype == "DOUBLE":
+            cases.append(f"WHEN {present} AND NOT coalesce(isfinite(TRY_CAST(trim({v}) AS DOUBLE)), false) THEN 3")
+        else:
+            cases.append(f"WHEN {present} AND TRY_CAST(trim({v}) AS {dtype}) IS NULL THEN 3")
+    return f"CASE {' '.join(cases)} END"
+
+
 def _check_values(con: duckdb.DuckDBPyConnection, path: Path, columns: list[tuple[str, str, bool]],
                   limits: Limits) -> None:
-    """Every value of ``staging`` is short enough and written as its column's type requires."""
-    def first_bad(condition: str, params: dict) -> tuple | None:
-        rows = con.execute(f"SELECT _row, _line, v FROM (SELECT _row, _line, {{col}} AS v FROM staging) "
-                           f"WHERE {condition} ORDER BY _row LIMIT 1".replace("{col}", params.pop("_col")),
-                           params).fetchall()
-        return rows[0] if rows else None
+    """Every value of ``staging`` is short enough and written as its column's type requires.
 
-    for name, dtype, _ in columns:
-        col = q(name)
-        longest = limits.max_chars(name)
-        bad = first_bad("length(v) > $max", {"_col": col, "max": longest})
-        if bad:
-            kind = "a name or title" if name in limits.name_columns else "a value"
-            raise BuildError(path, f"expected at most {longest:,} characters in {kind}, got {len(bad[2]):,} "
-                                   f"(starting {_shown(bad[2][:40])})", bad[0], name, bad[1])
-        if dtype not in WRITTEN:
-            continue
-        pattern, words = WRITTEN[dtype]
-        present = "NULLIF(trim(v), '') IS NOT NULL"
-        bad = first_bad(f"{present} AND NOT regexp_full_match(trim(v), $pattern)", {"_col": col, "pattern": pattern})
-        if bad:
-            raise BuildError(path, f"expected {words}, got {_shown(bad[2])}", bad[0], name, bad[1])
-        if dtype == "DATE":
-            bad = first_bad(f"{present} AND coalesce(TRY_CAST(trim(v) AS DATE) NOT BETWEEN $earliest AND $latest, true)",
-                            {"_col": col, "earliest": limits.earliest_date, "latest": limits.latest_date})
-            words = f"a calendar date between {limits.earliest_date} and {limits.latest_date}"
-        elif dtype == "DOUBLE":
-            bad = first_bad(f"{present} AND NOT coalesce(isfinite(TRY_CAST(trim(v) AS DOUBLE)), false)", {"_col": col})
-            words = "a number of at most 308 digits"
-        else:
-            bad = first_bad(f"{present} AND TRY_CAST(trim(v) AS {dtype}) IS NULL", {"_col": col})
-            words = f"a whole number that fits a {dtype} column"
-        if bad:
-            raise BuildError(path, f"expected {words}, got {_shown(bad[2])}", bad[0], name, bad[1])
+    One scan of the table: the first row with a problem, then its first column with one.
+    """
+    params: dict = {}
+    problems = [_value_problem(i, name, dtype, limits, params) for i, (name, dtype, _) in enumerate(columns)]
+    codes = ", ".join(f"{p} AS p{i}" for i, p in enumerate(problems))
+    rows = con.execute(f"SELECT * FROM (SELECT _row, _line, {codes} FROM staging) "
+                       f"WHERE coalesce({', '.join(f'p{i}' for i in range(len(columns)))}) IS NOT NULL "
+                       "ORDER BY _row LIMIT 1", params).fetchall()
+    if not rows:
+        return
+    row, line, *found = rows[0]
+    index = next(i for i, code in enumerate(found) if code is not None)
+    (name, dtype, _), code = columns[index], found[index]
+    value = con.execute(f"SELECT {q(name)} FROM staging WHERE _row = $row", {"row": row}).fetchall()[0][0]
+    if code == 1:
+        kind = "a name or title" if name in limits.name_columns else "a value"
+        words = f"at most {limits.max_chars(name):,} characters in {kind}, got {len(value):,} (starting {_shown(value[:40])})"
+    elif code == 2:
+        words = f"{WRITTEN[dtype][1]}, got {_shown(value)}"
+    elif dtype == "DATE":
+        words = f"a calendar date between {limits.earliest_date} and {limits.latest_date}, got {_shown(value)}"
+    elif dtype == "DOUBLE":
+        words = f"a number of at most 308 digits, got {_shown(value)}"
+    else:
+        words = f"a whole number that fits a {dtype} column, got {_shown(value)}"
+    raise BuildError(path, f"expected {words}", row, name, line)
 
 
 def _check_constraints(con: duckdb.DuckDBPyConnection, path: Path, table: str,
