@@ -95,7 +95,10 @@ def md_unescape(text: str) -> str:
 
 def cap_columns(frame, columns=None, limit: int | None = FULL_TEXT_MAX):
     """A copy of ``frame`` with the text cells of ``columns`` (default: every object column) capped."""
-    columns = [c for c in frame.columns if frame[c].dtype == object] if columns is None else columns
+    from pandas.api.types import is_object_dtype, is_string_dtype
+
+    if columns is None:
+        columns = [c for c in frame.columns if is_object_dtype(frame[c].dtype) or is_string_dtype(frame[c].dtype)]
     if not columns or frame.empty:
         return frame
     return frame.assign(**{c: frame[c].map(lambda v: cap(v, limit) if isinstance(v, str) else v) for c in columns})

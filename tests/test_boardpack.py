@@ -379,3 +379,19 @@ def test_pack_without_dejavu_falls_back_to_words(handmade_db, without_dejavu):
     assert "Green" in pack.text and "Watch" in pack.pages[0]
     assert "✓" not in pack.text
 
+
+
+def test_hostile_names_are_printed_as_text(tmp_path):
+    """The hostile corpus as names (issue 8): the pack builds and prints each as the text it is, no markup run."""
+    from mutuals.escape import plain
+    from tests.hostile import HOSTILE, hostile_tables
+
+    tables = hostile_tables()
+    with build_tables(tmp_path, tables) as db:
+        for mutual_id, index in (("M1", 0), ("M2", 1), ("M3", 2), ("M4", 3)):
+            view = load_mutual(db, mutual_id)
+            pack = Pack.read(board_pack_bytes(view))
+            check_pack(pack, view)
+            assert norm(plain(HOSTILE[index]))[:40] in pack.text, (mutual_id, pack.text[:300])
+            assert not set(pack.text) & set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+        assert pack.reader.get_fields() is None  # no form field from the <form> name

@@ -25,7 +25,7 @@ import pandas as pd
 
 from mutuals import formatting as fmt
 from mutuals.charts.theme import OKABE_ITO, theme_config
-from mutuals.escape import cap
+from mutuals.escape import cap, cap_columns
 from mutuals.rules import load_rules
 
 WIDTH = 700
@@ -735,8 +735,8 @@ def innovation_caption(innovations: pd.DataFrame) -> str:
 
 
 def contract_frame(contracts: pd.DataFrame, parent_commissioner_id: str | None = None) -> pd.DataFrame:
-    frame = contracts.sort_values(["start_date", "contract_id"]).reset_index(drop=True).copy()
-    titles = frame["title"].astype(str).map(lambda t: t if len(t) <= 42 else t[:40] + "…")
+    frame = cap_columns(contracts.sort_values(["start_date", "contract_id"]).reset_index(drop=True))
+    titles = frame["title"].map(lambda t: cap(t, 42))
     frame["row"] = [f"{t} ({i + 1})" if titles.duplicated(keep=False).iloc[i] else t for i, t in enumerate(titles)]
     is_parent = frame["commissioner_id"] == parent_commissioner_id
     frame["commissioner"] = np.where(is_parent, frame["commissioner_name"] + " (parent)", frame["commissioner_name"])
@@ -878,7 +878,7 @@ def reviews_chart(reviews: pd.DataFrame) -> alt.TopLevelMixin:
     title = "Commissioner relationship reviews"
     if reviews.empty:
         return no_data_chart(title, "No commissioner review on record")
-    frame = reviews.assign(when=reviews["review_date"].map(fmt.day), kind_text=reviews["kind"].map(_kind_word),
+    frame = cap_columns(reviews).assign(when=reviews["review_date"].map(fmt.day), kind_text=reviews["kind"].map(_kind_word),
                            rating_text=reviews["rating"].map(lambda r: f"{int(r)}/5"))
     names = list(dict.fromkeys(frame["commissioner_name"]))
     shapes = ["circle", "square", "triangle-up", "diamond", "cross", "triangle-down", "wedge"]

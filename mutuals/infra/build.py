@@ -30,7 +30,7 @@ from mutuals.infra.contract import Limits, load_limits
 from mutuals.infra.csvread import BuildError, read_csv
 from mutuals.infra.db import DATA_DIR, DEFAULT_DB_PATH, connect, load_sql
 
-__all__ = ["TABLES", "BuildError", "BuildReport", "build"]
+__all__ = ["ALL_TABLES", "INFO_TABLE", "TABLES", "BuildError", "BuildReport", "build"]
 
 # Parents before children, so foreign keys can be checked as tables load.
 TABLES = [
@@ -43,8 +43,9 @@ TABLES = [
     "strategy_sessions",
     "innovations",
     "relationship_reviews",
-    "dataset_info",
 ]
+INFO_TABLE = "dataset_info"  # key/value facts about the data set (the synthetic flag), loaded last
+ALL_TABLES = [*TABLES, INFO_TABLE]
 
 # How a value of each type must be written (matched after trimming spaces), and what to call it.
 WRITTEN = {
@@ -216,7 +217,7 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: str, path: Path, limits: 
     finally:
         con.unregister("staging")
     _check_constraints(con, path, table, columns)
-    if table == "dataset_info":
+    if table == INFO_TABLE:
         _check_dataset_info(con, path, limits)
     names_sql = ", ".join(q(n) for n in names)
     con.execute(f"INSERT INTO {q(table)} ({names_sql}) SELECT {names_sql} FROM typed ORDER BY _row")
@@ -230,7 +231,7 @@ def build(data_dir: Path | str = DATA_DIR, db_path: Path | str = DEFAULT_DB_PATH
     data_dir, db_path = Path(data_dir), Path(db_path)
     started = time.perf_counter()
     limits = load_limits()
-    for table in TABLES:
+    for table in ALL_TABLES:
         if not (data_dir / f"{table}.csv").is_file():
             raise BuildError(data_dir / f"{table}.csv", "file not found; every table of the data contract needs a CSV")
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -241,7 +242,7 @@ def build(data_dir: Path | str = DATA_DIR, db_path: Path | str = DEFAULT_DB_PATH
         con = connect(tmp_path, read_only=False)
         try:
             con.execute(load_sql("schema"))
-            for table in TABLES:
+            for table in ALL_TABLES:
                 rows[table], extra = _load_table(con, table, data_dir / f"{table}.csv", limits)
                 notes += [f"{table}.csv: column '{name}' is not in the data contract and was not loaded"
                           for name in extra]

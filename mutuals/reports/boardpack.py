@@ -40,6 +40,7 @@ from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Flowable, Frame,
                                 NextPageTemplate, PageBreak, PageTemplate, Paragraph, Spacer, Table, TableStyle)
 
 from mutuals import formatting as fmt
+from mutuals.escape import cap, plain
 from mutuals.rules import Rules, load_rules
 from mutuals.services.mutual import FACTORS, MutualView, indicator_table, load_mutual
 
@@ -92,8 +93,9 @@ class Fonts:
     missing: frozenset[str]          # characters the font cannot draw
 
     def text(self, value: Any) -> str:
-        """``value`` as a string the font can draw (symbols dropped or spelt out when missing)."""
-        text = str(value)
+        """``value`` as a string the font can draw (symbols dropped or spelt out when missing), with no
+        bidirectional override or control character (a value must not reorder the text round it)."""
+        text = plain(value)
         if self.missing:
             for ch in self.missing & set(text):
                 text = text.replace(ch, ASCII_FALLBACK.get(ch, "?"))
@@ -304,6 +306,7 @@ def styles() -> dict[str, ParagraphStyle]:
         "caption": s("caption", fontName=f.italic, fontSize=8.5, leading=11, textColor=MUTED),
         "kicker": s("kicker", fontName=f.bold, fontSize=9, leading=12, textColor=ACCENT),
         "title": s("title", fontName=f.bold, fontSize=26, leading=31, spaceBefore=2, spaceAfter=6),
+        "title_long": s("title_long", fontName=f.bold, fontSize=17, leading=21, spaceBefore=2, spaceAfter=6),
         "meta": s("meta", fontSize=10.5, leading=15, textColor=MUTED),
         "h1": s("h1", fontName=f.bold, fontSize=17, leading=21, spaceAfter=6, textColor=INK),
         "h2": s("h2", fontName=f.bold, fontSize=12, leading=15, spaceBefore=10, spaceAfter=5),
@@ -317,6 +320,9 @@ def styles() -> dict[str, ParagraphStyle]:
         "cell_head": s("cell_head", fontName=f.bold, fontSize=8.5, leading=11, textColor=MUTED),
         "bullet": s("bullet", fontSize=10.5, leading=14.5, leftIndent=12, bulletIndent=0, spaceAfter=3),
     }
+
+
+LONG_TITLE = 40  # a longer name (cut to the label limit) is set smaller, so the cover still fits one page
 
 
 def para(text: Any, style: str = "body", markup: bool = False) -> Paragraph:
@@ -987,7 +993,7 @@ def _cover(view: MutualView, table: pd.DataFrame, rules: Rules, doc: PackDocumen
     story: list[Flowable] = [
         para("BOARD PACK · SUSTAINABILITY OF A PUBLIC SERVICE MUTUAL", "kicker"),
         Spacer(1, 4),
-        para(view.name, "title"),
+        para(cap(view.name), "title" if len(cap(view.name)) <= LONG_TITLE else "title_long"),
         para(line1, "meta"),
     ]
     if line2:

@@ -13,10 +13,9 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from mutuals.infra.build import TABLES  # noqa: F401  (the data contract's tables, in load order)
+from mutuals.infra.build import INFO_TABLE, TABLES  # noqa: F401  (the data contract's tables, in load order)
 
 DATA_DATE = datetime.date(2026, 9, 30)
-INFO_TABLE = "dataset_info"
 
 # --------------------------------------------------------------------------- #
 # Column contract: name and CSV format of every column, in file order.        #
