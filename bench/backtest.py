@@ -20,8 +20,8 @@ sys.path.insert(0, str(ROOT))
 from bench.indicators import OUT, dataset  # noqa: E402
 from mutuals.infra.build import build  # noqa: E402
 from mutuals.infra.db import Database  # noqa: E402
-from mutuals.reports.backtest import headline, pooled_table  # noqa: E402
 from mutuals.services.backtest import run_backtest  # noqa: E402
+from mutuals.services.backtest_tables import headline, pooled_table  # noqa: E402
 
 
 def measure(scale: int, runs: int) -> None:

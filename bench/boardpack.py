@@ -14,13 +14,13 @@ printed alongside. Generation covers load_mutual + charts + PDF, as ``write_boar
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import re
 import statistics
 import subprocess
 import sys
 import time
-import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from io import BytesIO
 from pathlib import Path

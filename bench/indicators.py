@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from mutuals.infra.build import build  # noqa: E402
 from mutuals.infra.db import DATA_DIR, Database  # noqa: E402
-from mutuals.sample.generate import write_csvs, generate  # noqa: E402
+from mutuals.sample.generate import generate, write_csvs  # noqa: E402
 from mutuals.services.indicators import compute_indicators, data_date, indicator_params  # noqa: E402
 
 OUT = ROOT / "bench" / "out"

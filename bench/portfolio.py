@@ -223,8 +223,9 @@ def _direct(data_dir: Path, db_path: Path, runs: int) -> dict[str, list[float]]:
 
 def worker(scale: int, runs: int, profile: bool) -> dict:
     """Server-side figures for one scale, in this (fresh) process."""
-    import tests.apptest  # noqa: F401  (PagesManager shim: run dashboard.py as a st.navigation app)
     from streamlit.testing.v1 import AppTest
+
+    import tests.apptest  # noqa: F401  (PagesManager shim: run dashboard.py as a st.navigation app)
 
     data_dir, db_path, _ = dataset(scale)
     os.environ["MUTUALS_DATA_DIR"] = str(data_dir)

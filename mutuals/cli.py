@@ -17,7 +17,7 @@ def _iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -79,7 +79,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
 
 def cmd_backtest(args: argparse.Namespace) -> int:
     from mutuals.services.backtest import run_backtest
-    from mutuals.reports.backtest import backtest_json, backtest_table, backtest_tables
+    from mutuals.services.backtest_tables import backtest_json, backtest_table, backtest_tables
 
     with _open_db(args) as db:
         try:
@@ -112,6 +112,12 @@ def cmd_boardpack(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    """The command's argument parser."""
+    return parsers()[0]
+
+
+def parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The command's parser and each subcommand's, by name."""
     from mutuals.sample.generate import DEFAULT_MUTUALS, DEFAULT_SEED
 
     top = argparse.ArgumentParser(prog="python -m mutuals", description=__doc__)
@@ -123,7 +129,7 @@ def parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", default=str(DATA_DIR), help="output folder (default data/)")
     gen.set_defaults(func=cmd_generate)
 
-    bld = sub.add_parser("build", help="validate the CSVs and build the DuckDB file")
+    bld = sub.add_parser("build", help="validate the CSVs and publish them as a new database version")
     bld.add_argument("--data", default=str(DATA_DIR), help="folder of CSVs (default data/)")
     bld.add_argument("--db", default=str(DEFAULT_DB_PATH), help="database file (default data/mutuals.duckdb)")
     bld.set_defaults(func=cmd_build)
@@ -154,7 +160,24 @@ def parser() -> argparse.ArgumentParser:
     db_options(pack)
     pack.add_argument("--out", required=True, help="output PDF path")
     pack.set_defaults(func=cmd_boardpack)
-    return top
+    return top, {"generate": gen, "build": bld, "indicators": ind, "backtest": bt, "boardpack": pack}
+
+
+def help_text(width: int = 100) -> str:
+    """The ``--help`` of the command and of each subcommand, as the README shows it (fixed width)."""
+    import os
+
+    previous = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = str(width)  # argparse wraps to the terminal width
+    try:
+        top, subcommands = parsers()
+        parts = [top.format_help()] + [sub.format_help() for sub in subcommands.values()]
+    finally:
+        if previous is None:
+            os.environ.pop("COLUMNS", None)
+        else:
+            os.environ["COLUMNS"] = previous
+    return "\n".join(part.rstrip() + "\n" for part in parts)
 
 
 def main(argv: list[str] | None = None) -> int:

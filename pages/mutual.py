@@ -12,8 +12,8 @@ import importlib.util
 import streamlit as st
 
 from mutuals import formatting as fmt
-from mutuals.escape import cap, md_label, md_text
 from mutuals.charts import mutual as charts
+from mutuals.escape import cap, md_label, md_text
 from mutuals.rules import load_rules
 from mutuals.services.mutual import FACTORS, indicator_table
 from mutuals.ui import components, data, filters, shell

@@ -96,8 +96,8 @@ def test_the_three_queries_agree_on_every_wave(leak, handmade_db):
 
 
 def test_board_pack_never_prints_the_score(leak):
-    from tests.test_boardpack import Pack
     from mutuals.reports.boardpack import board_pack_bytes
+    from tests.test_boardpack import Pack
 
     _, db = leak
     view = load_mutual(db, "M1", D)

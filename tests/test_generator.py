@@ -11,7 +11,13 @@ import pytest
 
 from mutuals.sample import generate as gen
 from mutuals.sample.generate import (
-    COLUMNS, DATA_DATE, DEFAULT_MUTUALS, DEFAULT_SEED, TABLES, generate, write_csvs,
+    COLUMNS,
+    DATA_DATE,
+    DEFAULT_MUTUALS,
+    DEFAULT_SEED,
+    TABLES,
+    generate,
+    write_csvs,
 )
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
@@ -610,3 +616,16 @@ def test_health_evolves(big):
     assert 0.6 < np.corrcoef(a, b)[0, 1] < 0.99               # persistent over a year ...
     assert np.corrcoef(a, c)[0, 1] < np.corrcoef(a, b)[0, 1]  # ... less so over six
     assert (b - a).abs().mean() > 0.05
+
+
+def test_the_generator_writes_exactly_the_schema_columns(tmp_path):
+    """The columns come from the catalog of queries/schema.sql; every format override names a real column."""
+    from mutuals.infra.build import contract_columns
+    from mutuals.sample.common import FORMAT_OF_COLUMN
+
+    schema = contract_columns()
+    written = write_csvs(generate(3, seed=1), tmp_path)
+    for path in written:
+        header = path.read_text(encoding="utf-8").splitlines()[0].split(",")
+        assert header == [name for name, _ in schema[path.stem]], path.name
+    assert set(FORMAT_OF_COLUMN) <= {name for columns in schema.values() for name, _ in columns}

@@ -13,16 +13,16 @@ import json
 import re
 
 import pyarrow as pa
-
 import pytest
 
 from mutuals.infra.db import Database
 from mutuals.reports import methodology as method
 from mutuals.reports import rules_text
-from mutuals.reports.backtest import headline, pooled_table
 from mutuals.rules import CONFIG_PATH, load_rules
 from mutuals.services.backtest import run_backtest
-from tests.apptest import captions as apptest_captions, elements, open_app, texts
+from mutuals.services.backtest_tables import headline, pooled_table
+from tests.apptest import captions as apptest_captions
+from tests.apptest import elements, open_app, texts
 from tests.conftest import override_rules
 
 PAGE = "pages/methodology.py"

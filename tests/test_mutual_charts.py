@@ -17,8 +17,8 @@ import pytest
 
 from mutuals.charts import export
 from mutuals.charts import mutual as charts
-from mutuals.infra.versions import current_database
 from mutuals.infra.db import DATA_DIR, Database
+from mutuals.infra.versions import current_database
 from mutuals.services.mutual import FACTORS, load_mutual
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

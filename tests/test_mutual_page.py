@@ -14,9 +14,11 @@ import time
 import pyarrow as pa
 import pytest
 
-from mutuals.infra.versions import current_database
 from mutuals.infra.db import DATA_DIR, Database
-from tests.apptest import captions as apptest_captions, title as apptest_title, elements, open_app, texts
+from mutuals.infra.versions import current_database
+from tests.apptest import captions as apptest_captions
+from tests.apptest import elements, open_app, texts
+from tests.apptest import title as apptest_title
 
 PAGE = "pages/mutual.py"
 SECTIONS = ["overview", "leadership", "engagement", "relationship", "finance"]

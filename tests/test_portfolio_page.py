@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from tests.apptest import captions as apptest_captions, metrics, open_app, texts
+from tests.apptest import captions as apptest_captions
+from tests.apptest import metrics, open_app, texts
 
 HSC = "Health & Social Care"
 

@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 
 from mutuals import formatting as fmt
-from mutuals.reports import backtest as bt_text
+from mutuals.services import backtest_tables as bt_text
 from mutuals.services.backtest import BacktestResult
 
 

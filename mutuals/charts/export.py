@@ -7,7 +7,6 @@ from pathlib import Path
 import altair as alt
 import vl_convert as vlc
 
-
 Spec = dict
 
 # Status symbols (✓ ▲ ✖) need a font that has them: use DejaVu Sans where the system has it.

@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
@@ -63,6 +64,17 @@ class BuildReport:
     rows: dict[str, int]
     seconds: float
     notes: tuple[str, ...] = ()  # what was not loaded but did not stop the build (a column not in the contract)
+
+
+@lru_cache(maxsize=1)
+def contract_columns() -> dict[str, tuple[tuple[str, str], ...]]:
+    """(column, type) of every table of ``queries/schema.sql``, in file order, read from DuckDB's catalog."""
+    con = connect(":memory:", read_only=False)
+    try:
+        con.execute(load_sql("schema"))
+        return {table: tuple((name, dtype) for name, dtype, _ in _schema_columns(con, table)) for table in ALL_TABLES}
+    finally:
+        con.close()
 
 
 def q(identifier: str) -> str:

@@ -36,8 +36,21 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen import canvas as rl_canvas
-from reportlab.platypus import (BaseDocTemplate, CondPageBreak, Flowable, Frame, FrameBreak, KeepTogether,
-                                NextPageTemplate, PageBreak, PageTemplate, Paragraph, Spacer, Table, TableStyle)
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Flowable,
+    Frame,
+    FrameBreak,
+    KeepTogether,
+    NextPageTemplate,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from mutuals import formatting as fmt
 from mutuals.escape import cap, plain
@@ -633,6 +646,7 @@ def warm_up() -> None:
     def run() -> None:
         try:
             import vl_convert as vlc
+
             from mutuals.charts.export import _vl_version
             vlc.vegalite_to_svg({"data": {"values": [{"a": 1}]}, "mark": "point",
                                  "encoding": {"x": {"field": "a", "type": "quantitative"}}},

@@ -244,7 +244,7 @@ def backtest_note(dataset: Mapping[str, str] | None) -> str:
 
 
 def _backtest(rules: Rules, result, dataset: Mapping[str, str] | None) -> Section:
-    from mutuals.reports import backtest as bt_text
+    from mutuals.services import backtest_tables as bt_text
 
     bt = rules.backtest
     horizon = result.horizon_years if result is not None else bt.horizon_years

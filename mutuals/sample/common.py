@@ -13,57 +13,26 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from mutuals.infra.build import INFO_TABLE, TABLES  # noqa: F401  (the data contract's tables, in load order)
+from mutuals.infra.build import INFO_TABLE, TABLES, contract_columns  # noqa: F401  (the data contract's tables, in load order)
 
 DATA_DATE = datetime.date(2026, 9, 30)
 
 # --------------------------------------------------------------------------- #
-# Column contract: name and CSV format of every column, in file order.        #
+# Column contract: name and CSV format of every column, in file order, derived #
+# from queries/schema.sql (the catalog), so the generator cannot restate it.   #
 # Formats: str, int, date, money (2 dp), score (2 dp), share (3 dp), bool.    #
 # --------------------------------------------------------------------------- #
-COLUMNS: dict[str, list[tuple[str, str]]] = {
-    "commissioners": [
-        ("commissioner_id", "str"), ("name", "str"), ("kind", "str"), ("region", "str"),
-    ],
-    "mutuals": [
-        ("mutual_id", "str"), ("name", "str"), ("sector", "str"), ("legal_form", "str"),
-        ("ownership_model", "str"), ("region", "str"), ("parent_commissioner_id", "str"),
-        ("options_appraisal_date", "date"), ("spin_out_date", "date"), ("staff_count", "int"),
-        ("member_share", "share"), ("company_number", "str"), ("charity_number", "str"),
-        ("status", "str"), ("ceased_date", "date"),
-    ],
-    "contracts": [
-        ("contract_id", "str"), ("mutual_id", "str"), ("commissioner_id", "str"), ("title", "str"),
-        ("service_area", "str"), ("start_date", "date"), ("end_date", "date"),
-        ("max_end_date", "date"), ("annual_value", "money"), ("is_spin_out_contract", "bool"),
-        ("outcome", "str"),
-    ],
-    "financials": [
-        ("mutual_id", "str"), ("year_end", "date"), ("income_parent", "money"),
-        ("income_other_public", "money"), ("income_non_public", "money"), ("expenditure", "money"),
-        ("staff_costs", "money"), ("unrestricted_reserves", "money"), ("current_assets", "money"),
-        ("current_liabilities", "money"),
-    ],
-    "plan_targets": [
-        ("mutual_id", "str"), ("year_end", "date"), ("planned_income", "money"),
-        ("planned_non_parent_income", "money"),
-    ],
-    "engagement": [
-        ("mutual_id", "str"), ("survey_date", "date"), ("phase", "str"), ("staff_group", "str"),
-        ("eligible_staff", "int"), ("respondents", "int"), ("motivation", "score"),
-        ("involvement", "score"), ("advocacy", "score"),
-    ],
-    "strategy_sessions": [("mutual_id", "str"), ("session_date", "date"), ("kind", "str")],
-    "innovations": [
-        ("mutual_id", "str"), ("innovation_date", "date"), ("title", "str"), ("origin", "str"),
-        ("status", "str"), ("annual_saving", "money"),
-    ],
-    "relationship_reviews": [
-        ("mutual_id", "str"), ("commissioner_id", "str"), ("review_date", "date"),
-        ("kind", "str"), ("rating", "int"),
-    ],
-    INFO_TABLE: [("key", "str"), ("value", "str")],
-}
+FORMAT_OF_TYPE = {"VARCHAR": "str", "INTEGER": "int", "BIGINT": "int", "DATE": "date", "DOUBLE": "money",
+                  "BOOLEAN": "bool"}
+FORMAT_OF_COLUMN = {"member_share": "share", "motivation": "score", "involvement": "score", "advocacy": "score"}
+
+
+def _columns() -> dict[str, list[tuple[str, str]]]:
+    return {table: [(name, FORMAT_OF_COLUMN.get(name, FORMAT_OF_TYPE[dtype])) for name, dtype in columns]
+            for table, columns in contract_columns().items()}
+
+
+COLUMNS: dict[str, list[tuple[str, str]]] = _columns()
 
 # --------------------------------------------------------------------------- #
 # Calendar helpers                                                            #

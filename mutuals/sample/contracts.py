@@ -14,10 +14,27 @@ import numpy as np
 import pandas as pd
 
 from mutuals.sample.common import (
-    COLUMNS, DATA_ORD, YEAR, _add_months, _choices, _Draws, _month_index, _Mutuals, _MONTH_START,
+    _MONTH_START,
+    COLUMNS,
+    DATA_ORD,
+    YEAR,
+    _add_months,
+    _choices,
+    _Draws,
+    _month_index,
+    _Mutuals,
 )
 from mutuals.sample.health import (
-    DECISION_LEAD_DAYS, Health, p_cease, p_extend, p_long_term, p_lose, p_new_work, p_other_lost, p_renew, parent_share,
+    DECISION_LEAD_DAYS,
+    Health,
+    p_cease,
+    p_extend,
+    p_long_term,
+    p_lose,
+    p_new_work,
+    p_other_lost,
+    p_renew,
+    parent_share,
     parent_share1,
 )
 from mutuals.sample.org import HSC, SERVICE_AREAS

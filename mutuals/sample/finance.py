@@ -12,8 +12,16 @@ from __future__ import annotations
 import numpy as np
 
 from mutuals.sample.common import (
-    DATA_ORD, YEAR, _Draws, _first_year_end, _group_cumsum, _last_year_end, _march_31, _Mutuals,
-    _MARCH_31, _within_group_index,
+    _MARCH_31,
+    DATA_ORD,
+    YEAR,
+    _Draws,
+    _first_year_end,
+    _group_cumsum,
+    _last_year_end,
+    _march_31,
+    _Mutuals,
+    _within_group_index,
 )
 from mutuals.sample.health import GRID_START, GRID_STEPS, STEP, Health, p_plan_renew, parent_share
 

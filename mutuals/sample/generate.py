@@ -36,13 +36,25 @@ import numpy as np
 import pandas as pd
 
 from mutuals.sample.common import (  # noqa: F401  (re-exported: the public names of the generator)
-    COLUMNS, DATA_DATE, DATA_ORD, INFO_TABLE, TABLES, _EPOCH_ORD, _Draws, _Mutuals, _to_dates,
+    _EPOCH_ORD,
+    COLUMNS,
+    DATA_DATE,
+    DATA_ORD,
+    INFO_TABLE,
+    TABLES,
+    _Draws,
+    _Mutuals,
+    _to_dates,
 )
 from mutuals.sample.contracts import _contract_chains, _contract_values
 from mutuals.sample.finance import IncomePath, _financials, _plan_targets
 from mutuals.sample.health import GRID_START, GRID_STEPS, STEP, simulate_health
 from mutuals.sample.org import (
-    MUTUALS_PER_COMMISSIONER, NAME_SUFFIXES, _commissioners, _mutual_attributes, _NameBook,
+    MUTUALS_PER_COMMISSIONER,
+    NAME_SUFFIXES,
+    _commissioners,
+    _mutual_attributes,
+    _NameBook,
 )
 from mutuals.sample.surveys import _engagement, _innovations, _reviews, _strategy_sessions
 

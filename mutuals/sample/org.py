@@ -11,8 +11,17 @@ import numpy as np
 import pandas as pd
 
 from mutuals.sample.common import (
-    COLUMNS, DATA_DATE, DATA_ORD, YEAR, _EPOCH_ORD, _Draws, _Mutuals, _add_months, _categorical,
-    _ord, _shuffled_labels,
+    _EPOCH_ORD,
+    COLUMNS,
+    DATA_DATE,
+    DATA_ORD,
+    YEAR,
+    _add_months,
+    _categorical,
+    _Draws,
+    _Mutuals,
+    _ord,
+    _shuffled_labels,
 )
 
 # --------------------------------------------------------------------------- #

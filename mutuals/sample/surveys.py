@@ -14,8 +14,18 @@ import datetime
 import numpy as np
 
 from mutuals.sample.common import (
-    COLUMNS, DATA_ORD, YEAR, _categorical, _choices, _Draws, _Mutuals, _ord, _poisson_events,
-    _shuffled_labels, _sigmoid, _within_group_index,
+    COLUMNS,
+    DATA_ORD,
+    YEAR,
+    _categorical,
+    _choices,
+    _Draws,
+    _Mutuals,
+    _ord,
+    _poisson_events,
+    _shuffled_labels,
+    _sigmoid,
+    _within_group_index,
 )
 from mutuals.sample.health import Health
 from mutuals.sample.org import GROUPS_BY_STAFF, SECTORS, STAFF_GROUPS, SUBSCORE_OFFSETS

@@ -17,6 +17,7 @@ from mutuals import formatting as fmt
 from mutuals.escape import md_text
 from mutuals.reports.methodology import Section, Table
 
+
 def md(text: str) -> str:
     """``text`` with every markdown (and Streamlit directive/LaTeX) special character escaped
     (:func:`mutuals.escape.md_text`, uncut: the methodology is config text)."""
@@ -124,7 +125,7 @@ def render(sections: list[Section], charts: dict[str, Callable[[Section], None]]
 def backtest_parts(result) -> tuple[Callable[[Section], None], Callable[[Section], None]]:
     """The backtest section's chart (caption: the takeaway) and its CSV downloads."""
     from mutuals.charts import backtest as charts
-    from mutuals.reports import backtest as bt_text
+    from mutuals.services import backtest_tables as bt_text
     from mutuals.ui import components
 
     def chart(section: Section) -> None:
