@@ -139,7 +139,7 @@ def _check_values(con: duckdb.DuckDBPyConnection, path: Path, columns: list[tupl
     params: dict = {}
     problems = [_value_problem(i, name, dtype, limits, params) for i, (name, dtype, _) in enumerate(columns)]
     codes = ", ".join(f"{p} AS p{i}" for i, p in enumerate(problems))
-    rows = con.execute(f"SELECT * FROM (SELECT _row, _line, {codes} FROM staging) "
+    rows = con.execute(f"SELECT * FROM (SELECT _row, _line, {codes} FROM staging) "  # identifiers only
                        f"WHERE coalesce({', '.join(f'p{i}' for i in range(len(columns)))}) IS NOT NULL "
                        "ORDER BY _row LIMIT 1", params).fetchall()
     if not rows:
@@ -147,7 +147,8 @@ def _check_values(con: duckdb.DuckDBPyConnection, path: Path, columns: list[tupl
     row, line, *found = rows[0]
     index = next(i for i, code in enumerate(found) if code is not None)
     (name, dtype, _), code = columns[index], found[index]
-    value = con.execute(f"SELECT {q(name)} FROM staging WHERE _row = $row", {"row": row}).fetchall()[0][0]
+    sql = f"SELECT {q(name)} FROM staging WHERE _row = $row"  # identifiers only
+    value = con.execute(sql, {"row": row}).fetchall()[0][0]
     if code == 1:
         kind = "a name or title" if name in limits.name_columns else "a value"
         words = f"at most {limits.max_chars(name):,} characters in {kind}, got {len(value):,} (starting {_shown(value[:40])})"
@@ -225,15 +226,15 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: str, path: Path, limits: 
     try:
         _check_values(con, path, columns, limits)
         typed = ", ".join(f"TRY_CAST(NULLIF(trim({q(n)}), '') AS {t}) AS {q(n)}" for n, t, _ in columns)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE typed AS SELECT _row, _line, {typed} FROM staging")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE typed AS SELECT _row, _line, {typed} FROM staging")  # identifiers only
     finally:
         con.unregister("staging")
     _check_constraints(con, path, table, columns)
     if table == INFO_TABLE:
         _check_dataset_info(con, path, limits)
     names_sql = ", ".join(q(n) for n in names)
-    con.execute(f"INSERT INTO {q(table)} ({names_sql}) SELECT {names_sql} FROM typed ORDER BY _row")
-    count = con.execute(f"SELECT count(*) FROM {q(table)}").fetchall()[0][0]
+    con.execute(f"INSERT INTO {q(table)} ({names_sql}) SELECT {names_sql} FROM typed ORDER BY _row")  # identifiers only
+    count = con.execute(f"SELECT count(*) FROM {q(table)}").fetchall()[0][0]  # identifiers only
     con.execute("DROP TABLE typed")
     return count, read.extra
 
