@@ -161,7 +161,6 @@ def _clear_caches() -> None:
 
 def _direct(data_dir: Path, db_path: Path, runs: int) -> dict[str, list[float]]:
     """The page's work without Streamlit: shell queries, build_portfolio, charts serialised. No caching."""
-    from datetime import date
 
     from mutuals.charts import portfolio as charts
     from mutuals.infra import versions
@@ -194,7 +193,7 @@ def _direct(data_dir: Path, db_path: Path, runs: int) -> dict[str, list[float]]:
                 db.query("commissioners", scope=None)
                 db.query("filter_options", scope=None)
                 db.query("dataset_info")
-                return indicator_service.data_date(db) or date.today()
+                return indicator_service.resolve_as_of(db, None)
 
             as_of = timed("shell queries (filters, data date)", shell)
             view = timed("build_portfolio (indicators now + year ago, contracts)",

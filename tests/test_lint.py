@@ -42,3 +42,13 @@ def test_the_contract_would_catch_streamlit_in_a_service(tmp_path):
     result = subprocess.run([lint_imports, "--no-cache"], cwd=tmp_path, capture_output=True, text=True,
                             timeout=300, check=False, env={**os.environ, "PYTHONPATH": str(tmp_path)})
     assert result.returncode != 0 and "mutuals.services.lint_probe" in result.stdout, result.stdout
+
+
+def test_no_view_reads_the_wall_clock():
+    """The as-of date defaults to the data date, never today's date (issue 9)."""
+    import re
+
+    sources = [ROOT / "dashboard.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "mutuals").rglob("*.py")]
+    offenders = [str(p.relative_to(ROOT)) for p in sources
+                 if re.search(r"\b(date\.today|datetime\.now|datetime\.today)\(", p.read_text(encoding="utf-8"))]
+    assert not offenders, offenders

@@ -86,8 +86,9 @@ def db() -> CachedDatabase:
     return CachedDatabase(*_current())
 
 
-def data_date() -> date | None:
-    return indicator_service.data_date(db())
+def data_date() -> date:
+    """The latest recorded event (the default as-of date), never the wall clock."""
+    return indicator_service.resolve_as_of(db(), None)
 
 
 def dataset_info() -> dict[str, str]:

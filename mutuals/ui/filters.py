@@ -179,7 +179,7 @@ def _write_url(values: dict[str, object], defaults: dict[str, object]) -> None:
 def render_filters() -> Filters:
     """Draw the sidebar filters and return what they select."""
     db = data.db()
-    latest = data.data_date() or date.today()
+    latest = data.data_date()  # never None: the contract requires contracts rows, each with a start date
     commissioner_rows = db.query("commissioners", scope=None)
     commissioners = dict(zip(commissioner_rows["commissioner_id"], commissioner_rows["name"]))
     options = db.query("filter_options", scope=None)
