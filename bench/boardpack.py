@@ -8,7 +8,8 @@
 
 Prints figures; asserts nothing (``--all`` exits non-zero if any pack is invalid). Times are wall
 clock and process CPU (CPU is steadier when other work shares the machine); the load average is
-printed alongside. Generation covers load_mutual + charts + PDF, as ``write_board_pack`` does.
+printed alongside. Generation covers load_mutual + charts + chart SVGs + Typst, as ``write_board_pack``
+does; one pack is also timed step by step, to show where the time goes.
 """
 
 from __future__ import annotations
@@ -68,16 +69,44 @@ def pick_ids(db) -> list[str]:
     return frame.groupby("overall_status", sort=False).head(1)["mutual_id"].tolist()
 
 
+def breakdown(db, mutual_id: str) -> None:
+    """Where one pack's time goes, step by step as ``write_board_pack`` takes them."""
+    from mutuals.charts.mutual import mutual_charts
+    from mutuals.reports.boardpack import compile_pack, render_chart
+    from mutuals.reports.boardpack.content import pack_data
+    from mutuals.rules import load_rules
+    from mutuals.services.mutual import indicator_table, load_mutual
+
+    steps: list[tuple[str, float]] = []
+
+    def timed(label: str, step):
+        started = time.perf_counter()
+        result = step()
+        steps.append((label, time.perf_counter() - started))
+        return result
+
+    view = timed("load_mutual", lambda: load_mutual(db, mutual_id))
+    charts = timed("mutual_charts", lambda: mutual_charts(view))
+    table = timed("indicator_table", lambda: indicator_table(view))
+    count = sum(len(specs) for specs in charts.values())
+    rendered = timed(f"{count} chart SVGs (vl-convert)",
+                     lambda: {f: [render_chart(spec) for spec in specs] for f, specs in charts.items()})
+    data = timed("pack data", lambda: pack_data(view, table, rendered, load_rules()))
+    timed("Typst", lambda: compile_pack(data))
+    print(f"one pack ({mutual_id}) step by step: " + " · ".join(f"{label} {secs:.2f} s" for label, secs in steps))
+
+
 def time_in_process(db, ids: list[str], runs: int) -> None:
-    from mutuals.charts.theme import FONT
-    from mutuals.reports.boardpack import chart_fonts, fonts, write_board_pack
+    from mutuals.reports.boardpack import font_paths, has_dejavu, write_board_pack
     from mutuals.services.mutual import load_mutual
 
     PACKS.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    write_board_pack(db, ids[0], PACKS / "warm-up.pdf")  # imports, fonts, vl-convert start-up
+    write_board_pack(db, ids[0], PACKS / "warm-up.pdf")  # imports, vl-convert start-up
     print(f"first pack in this process (start-up included): {time.perf_counter() - started:.2f} s")
-    print(f"fonts: text {fonts().source}; charts {chart_fonts(FONT).source}")
+    print(f"fonts: {'DejaVu Sans' if has_dejavu() else 'Typst embedded fonts (DejaVu Sans not found)'}; "
+          f"folders handed to Typst: {', '.join(font_paths()) or 'none'}, and the installed fonts")
+    breakdown(db, ids[0])
     walls, cpus = [], []
     print(f"{'mutual':8} {'status':13} {'wall s':>7} {'cpu s':>6} {'pages':>5} {'KB':>6}")
     for mutual_id in ids:

@@ -8,6 +8,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from mutuals.formatting import reasons_text
 from mutuals.infra import versions
 from mutuals.infra.build import BuildError
 from mutuals.infra.db import DATA_DIR, DEFAULT_DB_PATH, Database
@@ -65,6 +66,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
         frame = compute_indicators(db, args.as_of, min_respondents=args.min_respondents)
     frame = frame[output_columns()]
     if args.format == "json":
+        frame = frame.assign(overall_reasons=frame["overall_reasons"].map(reasons_text))
         for col in frame.columns:
             if str(frame[col].dtype).startswith(("datetime", "date")):
                 frame[col] = frame[col].astype(str)

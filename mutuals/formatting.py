@@ -160,5 +160,16 @@ def overall_label(status: str) -> str:
     return status_style(status).label
 
 
+REASON_SEPARATOR = "; "
+
+
+def reasons_text(reasons: Any) -> str:
+    """A mutual's reasons (a tuple of sentences) as one line of text, for exports that hold one value a cell."""
+    if isinstance(reasons, str):
+        return reasons
+    return "" if reasons is None or (not isinstance(reasons, (tuple, list)) and is_missing(reasons)) \
+        else REASON_SEPARATOR.join(str(r) for r in reasons)
+
+
 def as_date(value: Any) -> date | None:
     return None if is_missing(value) else pd.Timestamp(value).date()

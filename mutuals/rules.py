@@ -15,7 +15,7 @@ import tomllib
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 CONFIG_PATH = Path(__file__).resolve().parent / "config" / "indicators.toml"
 
@@ -111,31 +111,33 @@ class Indicator:
 
 
 @dataclass(frozen=True)
-class Signal:
-    """Correlated indicators inside an area; a signal counts once."""
+class _RolledUp:
+    """A rolled-up status (a signal's or an area's), kept in the column ``<key><STATUS_SUFFIX>``."""
 
+    STATUS_SUFFIX: ClassVar[str] = "_status"
     key: str
     label: str
-    area: str
-    indicators: tuple[str, ...]
 
     @property
     def status_column(self) -> str:
-        return f"{self.key}_signal_status"
+        return f"{self.key}{self.STATUS_SUFFIX}"
 
 
 @dataclass(frozen=True)
-class Area:
+class Signal(_RolledUp):
+    """Correlated indicators inside an area; a signal counts once."""
+
+    STATUS_SUFFIX: ClassVar[str] = "_signal_status"
+    area: str
+    indicators: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Area(_RolledUp):
     """One of the seed's three factors, or finance."""
 
-    key: str
-    label: str
     short: str
     signals: tuple[Signal, ...]
-
-    @property
-    def status_column(self) -> str:
-        return f"{self.key}_status"
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from mutuals import formatting as fmt
-from mutuals.reports.methodology import methodology
 from mutuals.ui import data, filters, shell
 from mutuals.ui import methodology as content
 
@@ -15,9 +14,8 @@ st.title("Methodology")
 st.caption(f"How every indicator and status is worked out, from the rules in force; data up to {fmt.day(f.data_date)}. "
            "The sidebar filters do not apply here: the backtest runs on the whole loaded data set.")
 
-result = data.backtest()
-sections = methodology(backtest=result, dataset=data.dataset_info(), data_date=f.data_date)
+bundle = data.methodology_bundle(data_day=f.data_date)
 with st.expander("Contents", icon=":material/toc:"):
-    st.markdown(content.contents_markdown(sections))
-chart, downloads = content.backtest_parts(result)
-content.render(sections, charts={"backtest": chart}, after={"backtest": downloads})
+    st.markdown(content.contents_markdown(bundle.sections))
+chart, downloads = content.backtest_parts(bundle)
+content.render(bundle.sections, charts={"backtest": chart}, after={"backtest": downloads})

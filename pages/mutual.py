@@ -7,7 +7,6 @@ URL parameters: ``mutual`` (the mutual id), ``present=1`` (presentation mode) an
 from __future__ import annotations
 
 import html
-import importlib.util
 
 import streamlit as st
 
@@ -15,7 +14,7 @@ from mutuals import formatting as fmt
 from mutuals.charts import mutual as charts
 from mutuals.escape import cap, md_label, md_text
 from mutuals.rules import load_rules
-from mutuals.services.mutual import FACTORS, indicator_table
+from mutuals.services.mutual import FACTORS
 from mutuals.ui import components, data, filters, shell
 
 SECTIONS = ("overview", *FACTORS)
@@ -148,19 +147,12 @@ def factor_section(view, table, tables, factor: str, specs, *, present: bool = F
 
 
 def board_pack_button(view) -> None:
-    if importlib.util.find_spec("mutuals.reports.boardpack") is None:
-        st.button("Board pack (PDF)", disabled=True, icon=":material/picture_as_pdf:",
-                  help="The board pack is not available in this installation yet.")
-        return
-
-    def pdf() -> bytes:
-        from mutuals.reports.boardpack import board_pack_bytes  # imported lazily: heavy, and optional
-
-        return board_pack_bytes(view)
-
-    st.download_button("Board pack (PDF)", data=pdf, file_name=f"{components.slug(view.name)}-board-pack.pdf",
-                       mime="application/pdf", key="boardpack", icon=":material/picture_as_pdf:",
-                       on_click="ignore", help="A printable PDF of this page for the board, built on request.")
+    """The one-click board pack: built on request from the page's bundle (its own cached charts and table)."""
+    st.download_button("Board pack (PDF)",
+                       data=lambda: data.board_pack(mutual_id=view.mutual_id, as_of=f.as_of, scope=f.scope),
+                       file_name=f"{components.slug(view.name)}-board-pack.pdf", mime="application/pdf",
+                       key="boardpack", icon=":material/picture_as_pdf:", on_click="ignore",
+                       help="A printable PDF of this page for the board, built on request.")
 
 
 # --------------------------------------------------------------------------- page
@@ -181,14 +173,12 @@ if not chosen:
     st.stop()
 
 try:
-    view = data.mutual(chosen, f.as_of, scope=f.scope)
+    bundle = data.mutual_bundle(mutual_id=chosen, as_of=f.as_of, scope=f.scope)
 except LookupError:
     st.warning(f"“{md_label(names.get(chosen, chosen))}” is not visible to you.", icon=":material/lock:")
     st.stop()
 
-table = indicator_table(view)
-specs = data.mutual_charts(chosen, f.as_of, scope=f.scope)
-tables = charts.download_tables(view)
+view, table, specs, tables = bundle.view, bundle.table, bundle.charts, bundle.tables
 
 if presenting:
     st.html(components.presentation_css(1.3))

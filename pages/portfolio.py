@@ -13,8 +13,9 @@ f = filters.current()
 st.title(f"Portfolio · {md_label(f.commissioner_name)}" if f.commissioner_name else "Portfolio", anchor=False)
 st.caption(md_text(f.describe()))
 
-view = data.portfolio(f.as_of, **f.query_kwargs())
-if view.is_empty:
+bundle = data.portfolio_bundle(as_of=f.as_of, link_query=f.url_query(), **f.query_kwargs())
+view, charts = bundle.view, bundle.charts
+if charts is None:
     components.empty_state("No mutuals match these filters.")
     st.stop()
 
@@ -35,14 +36,13 @@ for column, h in zip(st.columns(len(statuses)), statuses):
 
 # Status matrix
 st.subheader("Status matrix")
-bundle = data.portfolio_charts(f.as_of, link_query=f.url_query(), **f.query_kwargs())
 has_mutual_page = any(path.endswith("mutual.py") for path in st.session_state.get("_page_files", []))
-st.html(bundle.matrix_html)
-st.caption(md_text(bundle.matrix_caption))
+st.html(charts.matrix_html)
+st.caption(md_text(charts.matrix_caption))
 components.csv_download(lambda: view.with_reasons(), "indicators", "portfolio-indicators")
 
 names = dict(zip(view.indicators["mutual_id"], view.indicators["name"]))
-chosen = st.selectbox("Mutual detail", list(bundle.matrix_names) + [m for m in names if m not in bundle.matrix_names],
+chosen = st.selectbox("Mutual detail", list(charts.matrix_names) + [m for m in names if m not in charts.matrix_names],
                       index=None, format_func=lambda m: cap(names.get(m, m)), key="portfolio_pick",
                       placeholder="Search for a mutual to see why it has its status…")
 picked = chosen
@@ -51,33 +51,33 @@ if picked:
     with st.container(border=True):
         st.markdown(f"#### {md_label(row['name'])}  " + components.overall_badge(row["overall_status"]),
                     unsafe_allow_html=True)
-        st.markdown("  \n".join(f"- {md_text(reason)}" for reason in row["overall_reasons"].split("; ")))
+        st.markdown("  \n".join(f"- {md_text(reason)}" for reason in row["overall_reasons"]))
         if has_mutual_page:
             st.page_link("pages/mutual.py", label=f"Open {md_label(row['name'])}", icon=":material/arrow_forward:",
                          query_params={"mutual": picked})
 
 left, right = st.columns(2)
 with left:
-    st.subheader(f"Contracts ending in {bundle.expiry_window}")
-    if bundle.expiry is None:
-        components.empty_state(f"No active contract ends in {bundle.expiry_window}.", "")
+    st.subheader(f"Contracts ending in {charts.expiry_window}")
+    if charts.expiry is None:
+        components.empty_state(f"No active contract ends in {charts.expiry_window}.", "")
     else:
-        components.chart(bundle.expiry, bundle.expiry_caption, "contract-expiry")
-        components.csv_download(bundle.expiry_table, "contracts", "portfolio-contracts")
+        components.chart(charts.expiry, charts.expiry_caption, "contract-expiry")
+        components.csv_download(charts.expiry_table, "contracts", "portfolio-contracts")
 with right:
     st.subheader("Dependency against engagement")
-    if bundle.dependency is None:
+    if charts.dependency is None:
         components.empty_state("No mutual has both a parent income share and an engagement trend.", "")
     else:
-        components.chart(bundle.dependency, bundle.dependency_caption, "dependency-engagement")
+        components.chart(charts.dependency, charts.dependency_caption, "dependency-engagement")
 
 st.subheader("Early warnings")
-if bundle.warnings.empty:
+if charts.warnings.empty:
     st.success("No early warnings: no trading mutual has a red indicator.", icon=":material/check_circle:")
 else:
     st.markdown("  \n".join(f"{components.overall_badge(w['overall_status'], '0.75rem')} **{md_label(w['name'])}**: "
-                            f"{md_text(w['warning'])}" for w in bundle.warnings.to_dict("records")), unsafe_allow_html=True)
-    if view.warning_count > len(bundle.warnings):
-        st.caption(f"Showing the {len(bundle.warnings)} most severe of {view.warning_count:,} warnings; "
+                            f"{md_text(w['warning'])}" for w in charts.warnings.to_dict("records")), unsafe_allow_html=True)
+    if view.warning_count > len(charts.warnings):
+        st.caption(f"Showing the {len(charts.warnings)} most severe of {view.warning_count:,} warnings; "
                    "download all below.")
     components.csv_download(view.all_warnings, "warnings", "portfolio-warnings")

@@ -144,17 +144,15 @@ largest AS (
     SELECT mutual_id, max(value) AS largest_commissioner_value
     FROM by_commissioner GROUP BY mutual_id
 ),
-last_review AS (
-    SELECT r.mutual_id, max(r.review_date) AS last_review_date
-    FROM relationship_reviews r JOIN m USING (mutual_id)
-    WHERE r.review_date <= m.d
-    GROUP BY r.mutual_id
-),
 reviews AS (
-    SELECT lr.mutual_id, lr.last_review_date, avg(r.rating) AS relationship_rating
-    FROM last_review lr
-    JOIN relationship_reviews r ON r.mutual_id = lr.mutual_id AND r.review_date = lr.last_review_date
-    GROUP BY lr.mutual_id, lr.last_review_date
+    -- The latest review up to D; two reviews on that day are averaged.
+    SELECT mutual_id, review_date AS last_review_date, avg(rating) AS relationship_rating
+    FROM (SELECT r.mutual_id, r.review_date, r.rating,
+                 max(r.review_date) OVER (PARTITION BY r.mutual_id) AS latest
+          FROM relationship_reviews r JOIN m USING (mutual_id)
+          WHERE r.review_date <= m.d)
+    WHERE review_date = latest
+    GROUP BY mutual_id, review_date
 )
 SELECT
     m.mutual_id, m.name, m.sector, m.region, m.stage,

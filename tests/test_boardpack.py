@@ -19,6 +19,7 @@ import pytest
 from pypdf import PdfReader
 
 from mutuals import formatting as fmt
+from mutuals.escape import plain
 from mutuals.infra.build import build
 from mutuals.infra.db import Database
 from mutuals.reports import boardpack
@@ -74,10 +75,24 @@ def heading_text(h: str) -> str:
     return shown(h)
 
 
+# Symbols the template draws rather than sets as text, so a PDF reader does not see them: ✖ when
+# DejaVu Sans is missing (Typst's own fonts lack it; see test_pack_without_dejavu_*). ⌛ is always drawn.
+DRAWN: frozenset[str] = frozenset()
+
+
 def shown(text: str) -> str:
-    """``text`` as the pack prints it: whitespace collapsed, and, only on a machine without DejaVu Sans,
-    with the symbols the fallback font lacks spelt out (see test_status_symbols_*)."""
-    return norm(boardpack.fonts().text(text))
+    """``text`` as the pack's text layer reads: without bidi and control characters or drawn symbols, whitespace
+    collapsed."""
+    return norm("".join(ch for ch in plain(text) if ch not in DRAWN))
+
+
+def embedded_fonts(pack: Pack) -> set[str]:
+    """The base names of the fonts the PDF embeds (subset prefix dropped), e.g. 'DejaVuSans-Bold'."""
+    names = set()
+    for page in pack.reader.pages:
+        fonts = page["/Resources"].get("/Font") or {}
+        names |= {str(fonts[n].get_object().get("/BaseFont")).lstrip("/").split("+")[-1] for n in fonts}
+    return names
 
 
 def check_pack(pack: Pack, view) -> None:
@@ -338,47 +353,35 @@ def test_cli_unknown_mutual(sample_db_path, tmp_path):
 # ---------------------------------------------------------------------------------------------
 # Fonts
 
-def test_status_symbols_use_an_embedded_font_that_has_them():
-    if not any((d / "DejaVuSans.ttf").is_file() for d in boardpack.FONT_CANDIDATES):
-        pytest.skip("DejaVu Sans is not installed (apt-get install fonts-dejavu-core): the pack falls back "
-                    "to words without symbols")
-    fonts = boardpack.fonts()
-    assert fonts.regular == "PackSans-regular", fonts
-    assert not fonts.missing, f"{fonts.source} lacks {sorted(fonts.missing)}"
-
-
-def test_missing_glyphs_fall_back_to_words():
-    f = boardpack.Fonts("Helvetica", "Helvetica-Bold", "Helvetica-Oblique", "test", frozenset("✓✖−≥£"))
-    assert f.text("✓ Green") == "Green"
-    assert f.text("✖ Red") == "Red"
-    assert f.text("−1.2 (green needs ≥ 3), £4k") == "-1.2 (green needs >= 3), GBP 4k"
+def test_status_symbols_are_set_in_dejavu_sans(handmade_db):
+    """With DejaVu Sans installed, the pack is set in it, and the status symbols come out as text."""
+    if not boardpack.has_dejavu():
+        pytest.skip("DejaVu Sans is not installed (apt-get install fonts-dejavu-core): Typst's own fonts stand in")
+    view = load_mutual(handmade_db, "M1")
+    pack = Pack.read(board_pack_bytes(view))
+    assert {"DejaVuSans", "DejaVuSans-Bold"} <= embedded_fonts(pack), embedded_fonts(pack)
+    for status in load_rules().statuses:
+        assert shown(fmt.status_label(status)) in pack.text, status  # symbol and word, e.g. '✓ Green'
 
 
 @pytest.fixture
 def without_dejavu(monkeypatch):
-    """The pack's font caches rebuilt as on a machine without DejaVu Sans (then restored)."""
-    caches = (boardpack.fonts, boardpack.styles, boardpack.chart_fonts, boardpack._svg_font_map)
-
-    def clear():
-        for cache in caches:
-            cache.cache_clear()
-
-    monkeypatch.setattr(boardpack, "_font_dirs", lambda: [])
-    clear()
-    yield
-    monkeypatch.undo()
-    clear()
+    """The pack as on a machine without DejaVu Sans: Typst gets no font folder and no installed font, and
+    draws the ✖ its own fonts lack (so that symbol is not in the text layer)."""
+    monkeypatch.setattr(boardpack, "FONT_DIRS", ())
+    monkeypatch.setattr(boardpack, "SYSTEM_FONTS", False)
+    monkeypatch.setattr(sys.modules[__name__], "DRAWN", frozenset("✖"))
 
 
-def test_pack_without_dejavu_falls_back_to_words(handmade_db, without_dejavu):
-    fonts = boardpack.fonts()
-    assert fonts.regular == "PackVera-regular" and "✓" in fonts.missing
+def test_pack_without_dejavu_falls_back_to_typst_fonts(handmade_db, without_dejavu, caplog):
     view = load_mutual(handmade_db, "M1")
-    pack = Pack.read(board_pack_bytes(view))
+    with caplog.at_level("WARNING", logger="mutuals.reports.boardpack"):
+        pack = Pack.read(board_pack_bytes(view))
     check_pack(pack, view)
-    assert "Green" in pack.text and "Watch" in pack.pages[0]
-    assert "✓" not in pack.text
-
+    assert "DejaVu Sans not found" in caplog.text
+    assert not any(name.startswith("DejaVuSans") for name in embedded_fonts(pack)), embedded_fonts(pack)
+    assert "✓ Green" in pack.text and "▲ Amber" in pack.text and "Watch" in pack.pages[0]
+    assert "\x00" not in pack.text, "no character without a glyph"
 
 
 def test_hostile_names_are_printed_as_text(tmp_path):
@@ -395,3 +398,61 @@ def test_hostile_names_are_printed_as_text(tmp_path):
             assert norm(plain(HOSTILE[index]))[:40] in pack.text, (mutual_id, pack.text[:300])
             assert not set(pack.text) & set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
         assert pack.reader.get_fields() is None  # no form field from the <form> name
+
+
+TYPST_MARKUP = '#eval("1+1") *bold* _x_ $x^2$ <lab> @ref `raw` \\ ] #set page(width: 1cm) // not a comment'
+LONG_NAME = ("North-East Community Health/Social Care Partnership CIC – staff-owned spin-out of the "
+             "Borough's adult-care service/trust")
+
+
+def test_typst_markup_and_long_names_print_as_text(tmp_path):
+    """Names reach the template as data: Typst markup prints as the text it is, and a 120-character name
+    (hyphens, slashes, no break inside a word) still leaves the whole cover on page 1."""
+    import copy
+
+    from tests.fixtures import handmade
+
+    tables = copy.deepcopy(handmade.TABLES)
+    tables["mutuals"][0]["name"] = TYPST_MARKUP
+    tables["mutuals"][1]["name"] = LONG_NAME
+    assert len(LONG_NAME) == 120
+    with build_tables(tmp_path, tables) as db:
+        for mutual_id, name in (("M1", TYPST_MARKUP), ("M2", LONG_NAME)):
+            view = load_mutual(db, mutual_id)
+            assert view.name == name
+            pack = Pack.read(board_pack_bytes(view))
+            check_pack(pack, view)
+            assert norm(name) in pack.pages[0]
+            assert pack.pages[0].rstrip().endswith(f"Page 1 of {len(pack.pages)}"), "the cover is one page"
+            assert "Contents" in pack.pages[0] and pack.pages[1].startswith(heading_text(section_headings()[0]))
+            assert pack.reader.metadata.title == f"Board pack: {name}"
+
+
+def test_pdf_bookmarks_follow_the_sections(handmade_db):
+    view = load_mutual(handmade_db, "M1")
+    pack = Pack.read(board_pack_bytes(view))
+    top = [item for item in pack.reader.outline if not isinstance(item, list)]
+    assert [norm(item.title) for item in top] == [heading_text(h) for h in section_headings()]
+    pages = [pack.reader.get_destination_page_number(item) for item in top]
+    assert pages == [next(i for i, t in enumerate(pack.pages) if i > 0 and t.startswith(heading_text(h)))
+                     for h in section_headings()]
+
+
+def test_a_broken_chart_does_not_lose_the_pack(handmade_db, caplog):
+    from mutuals.charts.mutual import mutual_charts
+
+    class Broken:
+        def to_dict(self, validate=True):
+            raise ValueError("no data for this chart")
+
+    view = load_mutual(handmade_db, "M1")
+    charts = mutual_charts(view)
+    first = charts["finance"][0]
+    charts["finance"][0] = type(first)(first.key, first.title, Broken(), first.caption)
+    with caplog.at_level("ERROR", logger="mutuals.reports.boardpack"):
+        pack = Pack.read(board_pack_bytes(view, charts))
+    finance = pack.section(heading_text(section_headings()[3]), heading_text(section_headings()[4]))
+    assert "Chart unavailable (ValueError: no data for this chart)." in finance
+    assert shown(first.title) in finance and shown(first.caption) in finance
+    assert f"chart {first.key} could not be drawn" in caplog.text
+    assert check_captions(pack, charts) >= 10, "the other charts are all there"

@@ -61,7 +61,7 @@ def test_ratings_follow_the_config(handmade_db, changed_rules):
     assert m1["plan_delivery"] == pytest.approx(11e6 / 12e6)
     assert m1["plan_delivery_stale"] and m1["plan_delivery_status"] == "no_data"
     assert m1["non_parent_share_vs_plan_status"] == "no_data"
-    assert "latest plan year 31 Mar 2026 is over 2 months old" in m1["overall_reasons"]
+    assert "latest plan year 31 Mar 2026 is over 2 months old" in "; ".join(m1["overall_reasons"])
     # (6 × 6.0 + 4 × 7.5) / 10 = 6.6 is now shown, and 6.6 < the new amber line 6.8: red.
     assert m2["engagement_score"] == pytest.approx(6.6) and m2["engagement_score_status"] == "red"
 

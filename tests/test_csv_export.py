@@ -95,6 +95,15 @@ def test_guard_frame_keeps_dates_and_empty_frames():
     assert to_csv_text(empty) == "'=a,b\n"
 
 
+def test_reasons_tuples_are_written_as_one_guarded_cell():
+    frame = pd.DataFrame({"mutual_id": ["M1", "M2", "M3"],
+                          "overall_reasons": pd.Series([("Finance red", "=cmd|x"), (), None], dtype=object)})
+    rows = list(csv.reader(io.StringIO(to_csv_text(frame))))
+    assert rows == [["mutual_id", "overall_reasons"], ["M1", "Finance red; =cmd|x"], ["M2", ""], ["M3", ""]]
+    one = pd.DataFrame({"overall_reasons": pd.Series([("=HYPERLINK(1)",)], dtype=object)})
+    assert to_csv_text(one).splitlines()[1] == "'=HYPERLINK(1)"
+
+
 def test_one_csv_writer_in_the_code():
     """No CSV is written anywhere in the app but by csv_export; every CSV download goes through csv_download."""
     sources = [ROOT / "dashboard.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "mutuals").rglob("*.py"))]

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from reportlab.platypus import SimpleDocTemplate
 
+from mutuals.escape import plain
 from mutuals.reports import boardpack
 from mutuals.rules import Rules, load_rules
 from mutuals.services.mutual import load_mutual
@@ -32,8 +32,8 @@ def norm(text: str) -> str:
 
 
 def shown(text: str) -> str:
-    """As the pack prints it (symbols spelt out only where the fallback font lacks them)."""
-    return norm(boardpack.fonts().text(text))
+    """As the pack prints it (without bidi and control characters)."""
+    return norm(plain(text))
 
 
 def documented(rules: Rules) -> list[str]:
@@ -76,13 +76,8 @@ def appendix_of(pdf: bytes) -> str:
 
 
 def appendix_alone(view) -> str:
-    """Only the appendix, printed with the pack's own code (no charts: quick), as PDF text."""
-    buffer = BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=boardpack.PAGE_SIZE, leftMargin=boardpack.MARGIN_X,
-                            rightMargin=boardpack.MARGIN_X, topMargin=boardpack.MARGIN_TOP,
-                            bottomMargin=boardpack.MARGIN_BOTTOM)
-    doc.build(boardpack._appendix(view, load_rules()))
-    return " ".join(pdf_pages(buffer.getvalue()))
+    """Only the appendix, from a pack printed with the pack's own code but no charts (quick), as PDF text."""
+    return appendix_of(boardpack.board_pack_bytes(view, charts={}))
 
 
 @pytest.fixture(scope="module")

@@ -53,11 +53,11 @@ def test_matrix_hover_marks_stale_evidence(handmade_db):
 
 
 def test_board_pack_table_shows_evidence(late_table, handmade_db):
-    from mutuals.reports.boardpack import indicator_section_table
+    from mutuals.reports.boardpack.content import indicator_table as pack_indicator_table
 
     view = load_mutual(handmade_db, "M1", LATE)
     rows = late_table.reset_index()
-    table = indicator_section_table(rows[rows["area_key"] == "finance"], view)
-    cells = [getattr(c, "text", "") for row in table._cellvalues for c in row]
-    assert "Evidence" in cells
-    assert any("31 Mar 2026" in c and "stale: not rated" in c for c in cells)
+    table = pack_indicator_table(rows[rows["area_key"] == "finance"], view)
+    assert "Evidence" in table["header"]
+    cells = [c for row in table["rows"] for c in row if isinstance(c, dict)]
+    assert any(c["text"] == "31 Mar 2026" and "stale: not rated" in c.get("note", "") for c in cells)

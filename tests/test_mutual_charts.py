@@ -1,4 +1,4 @@
-"""The mutual page's charts (mutuals/charts/mutual.py): every chart builds, exports and says something in numbers.
+"""The mutual page's charts (mutuals/charts/mutual/): every chart builds, exports and says something in numbers.
 
 Hand-made fixture (D = 2026-06-30): M1 full data, M2 a suppressed 10-respondent wave, M5 no data.
 Sample data: 20 mutuals spread over the bundled sample, half of them at an earlier as-of date.
@@ -19,6 +19,7 @@ from mutuals.charts import export
 from mutuals.charts import mutual as charts
 from mutuals.infra.db import DATA_DIR, Database
 from mutuals.infra.versions import current_database
+from mutuals.services import mutual_tables
 from mutuals.services.mutual import FACTORS, load_mutual
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -174,7 +175,7 @@ def test_suppressed_waves_are_labelled_never_valued(handmade_db):
     assert "suppressed (n < 11)" in json.dumps(specs["engagement-journey"].chart.to_dict(), ensure_ascii=False)
     assert specs["engagement-journey"].caption == ("No engagement score can be shown: all 1 survey wave(s) had fewer "
                                                    "than 11 respondents, so they appear as suppressed (n < 11).")
-    table = charts.waves_table(m2.waves, m2.min_respondents)
+    table = mutual_tables.waves_table(m2.waves, m2.min_respondents)
     assert table["engagement_score"].tolist() == ["suppressed (n < 11)"]
     assert table[["motivation", "involvement", "advocacy"]].eq("suppressed (n < 11)").all().all()
 
@@ -205,7 +206,7 @@ def test_presentation_scaling_enlarges_type(m1):
 
 
 def test_download_tables_are_formatted(m1):
-    tables = charts.download_tables(m1)
+    tables = mutual_tables.download_tables(m1)
     assert set(tables) == {"indicators", "contracts", "waves", "financials"}
     assert len(tables["indicators"]) == 17
     row = tables["indicators"].set_index("indicator").loc["Engagement score"]

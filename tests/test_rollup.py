@@ -337,9 +337,9 @@ def test_stale_evidence_can_empty_an_area():
 
 
 def reasons(row: dict) -> str:
-    text = one(row)["overall_reasons"]
-    assert isinstance(text, str) and text.strip()
-    return text
+    reasons = one(row)["overall_reasons"]
+    assert isinstance(reasons, tuple) and all(isinstance(r, str) and r.strip() for r in reasons) and reasons
+    return "; ".join(reasons)
 
 
 def test_reasons_for_the_stages():
@@ -473,8 +473,8 @@ def test_end_to_end_exactly_24_months_is_current(tiny_db):
     # months; all value ends within 12 months), care green -> red. Leadership, engagement, finance green.
     assert areas_of(s1) == ["green", "green", "red", "green"]
     assert s1["overall_status"] == "at_risk"  # the cliff (one red area alone would be concern)
-    assert "re-tender cliff" in s1["overall_reasons"].lower()
-    assert "months old" not in s1["overall_reasons"]
+    assert "re-tender cliff" in "; ".join(s1["overall_reasons"]).lower()
+    assert "months old" not in "; ".join(s1["overall_reasons"])
 
 
 def test_end_to_end_one_day_over_is_stale(tiny_db):
@@ -489,8 +489,8 @@ def test_end_to_end_one_day_over_is_stale(tiny_db):
     # commissioner share alone, contract horizon red -> red. Finance: nothing current -> no_data.
     assert areas_of(s2) == ["green", "green", "red", "no_data"]
     assert s2["overall_status"] == "concern"  # one red area, no cliff
-    assert "29 Jun 2024 is over 24 months old" in s2["overall_reasons"]
-    assert "re-tender cliff" not in s2["overall_reasons"].lower()
+    assert "29 Jun 2024 is over 24 months old" in "; ".join(s2["overall_reasons"])
+    assert "re-tender cliff" not in "; ".join(s2["overall_reasons"]).lower()
 
 
 def test_end_to_end_the_day_after_24_months(tiny_db):
@@ -499,4 +499,4 @@ def test_end_to_end_the_day_after_24_months(tiny_db):
     assert s1["parent_income_share_stale"] and s1["parent_income_share_status"] == "no_data"
     assert areas_of(s1) == ["green", "green", "red", "no_data"]
     assert s1["overall_status"] == "concern"
-    assert "30 Jun 2024 is over 24 months old" in s1["overall_reasons"]
+    assert "30 Jun 2024 is over 24 months old" in "; ".join(s1["overall_reasons"])

@@ -58,7 +58,7 @@ def status_matrix_html(rows: pd.DataFrame, link_query: str = "", rules: Rules | 
         overall = fmt.status_style(r["overall_status"])
         cells = [f'<th scope="row" class="sm-name"><a href="mutual?mutual={esc(quote(str(r["mutual_id"]), safe=""))}'
                  f'{esc(suffix)}" target="_self">{html_label(r["name"])}</a></th>',
-                 _cell(overall, f'{overall.word}: {r.get("overall_reasons", "")}')]
+                 _cell(overall, f'{overall.word}: {fmt.reasons_text(r.get("overall_reasons"))}')]
         for area in rules.areas:
             style = fmt.status_style(r[area.status_column])
             cells.append(_cell(style, f"{area.label} area: {style.word}", css="sm-area"))

@@ -10,6 +10,7 @@ characters is prefixed with ``'``, which spreadsheets show as text and do not ev
 - UTF-8 with no byte-order mark: the CLI's output is piped into other tools (a BOM would be a stray
   character in the first header), tests and scripts read the files with ``csv``/pandas/DuckDB, and
   the app's own text never needs one to round-trip.
+- A cell holding a tuple or list (a mutual's reasons) is written as its items joined by ``; ``.
 - A stable float format (``%.15g`` by default: every value is printed the same way on every platform,
   with no ``0.30000000000000004`` noise) and ``\\n`` line endings; a field holding a line break or a
   carriage return is always quoted.
@@ -23,6 +24,8 @@ import io
 from typing import TextIO
 
 import pandas as pd
+
+from mutuals.formatting import reasons_text
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 GUARD = "'"
@@ -54,6 +57,8 @@ def guard_frame(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         if isinstance(series.dtype, pd.CategoricalDtype):
             series = series.astype(object)
+        # a cell holding several values (a mutual's reasons) is written as one line of text
+        series = series.map(lambda v: reasons_text(v) if isinstance(v, (tuple, list)) else v)
         # object dtype keeps the non-text values (numbers, dates, None) exactly as they were
         out.isetitem(position, series.map(guard_text, na_action="ignore").astype(object))
     out.columns = [guard_text(str(name)) if isinstance(name, str) else name for name in out.columns]

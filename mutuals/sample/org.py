@@ -169,28 +169,26 @@ class _NameBook:
                 return name
 
 
+# A commissioner's name pattern: fixed for a kind in some regions, else drawn from the kind's usual patterns.
+COMMISSIONER_REGIONAL = {
+    "nhs": {"Wales": "{p} Health Board", "Scotland": "NHS {p}",
+            "Northern Ireland": "{p} Health and Social Care Trust"},
+    "local_authority": {"Wales": "{p} County Borough Council", "Scotland": "{p} Council",
+                        "Northern Ireland": "{p} and {q} District Council", "London": "London Borough of {p}"},
+}
+COMMISSIONER_PATTERNS = {
+    "nhs": ["{p} and {q} ICB", "{p} and {q} ICB", "NHS {p} ICB", "{p} Primary Care Trust"],
+    "other": ["{p} Combined Authority", "{p} Police and Crime Commissioner", "{p} Schools Partnership",
+              "{p} Housing Partnership Board"],
+    "local_authority": ["{p} Borough Council", "{p} County Council", "{p} City Council", "{p} District Council",
+                        "{p} Metropolitan Borough Council"],
+}
+
+
 def _commissioner_template(kind: str, region: str, d: _Draws) -> str:
-    if kind == "nhs":
-        if region == "Wales":
-            return "{p} Health Board"
-        if region == "Scotland":
-            return "NHS {p}"
-        if region == "Northern Ireland":
-            return "{p} Health and Social Care Trust"
-        return d.pick(["{p} and {q} ICB", "{p} and {q} ICB", "NHS {p} ICB", "{p} Primary Care Trust"])
-    if kind == "other":
-        return d.pick(["{p} Combined Authority", "{p} Police and Crime Commissioner",
-                       "{p} Schools Partnership", "{p} Housing Partnership Board"])
-    if region == "Wales":
-        return "{p} County Borough Council"
-    if region == "Scotland":
-        return "{p} Council"
-    if region == "Northern Ireland":
-        return "{p} and {q} District Council"
-    if region == "London":
-        return "London Borough of {p}"
-    return d.pick(["{p} Borough Council", "{p} County Council", "{p} City Council",
-                   "{p} District Council", "{p} Metropolitan Borough Council"])
+    family = kind if kind in ("nhs", "other") else "local_authority"
+    fixed = COMMISSIONER_REGIONAL.get(family, {}).get(region)
+    return fixed if fixed is not None else d.pick(COMMISSIONER_PATTERNS[family])
 
 
 # --------------------------------------------------------------------------- #

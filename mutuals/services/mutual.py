@@ -11,7 +11,8 @@ import pandas as pd
 
 from mutuals import formatting as fmt
 from mutuals.rules import load_rules
-from mutuals.services.indicators import QueryRunner, compute_indicators, data_date
+from mutuals.services.commentary import commentary
+from mutuals.services.indicators import QueryRunner, compute_indicators, resolve_as_of
 from mutuals.services.portfolio import year_earlier
 
 FACTORS = tuple(area.key for area in load_rules().areas)  # the config's areas, in order
@@ -55,9 +56,9 @@ class MutualView:
         return self.indicators.get("overall_status") or self.stage
 
     @property
-    def reasons(self) -> list[str]:
-        text = self.indicators.get("overall_reasons") or ""
-        return [r for r in text.split("; ") if r]
+    def reasons(self) -> tuple[str, ...]:
+        """The deciding reasons for the overall status, in order (empty when the mutual does not appear yet)."""
+        return tuple(self.indicators.get("overall_reasons") or ())
 
     @property
     def area_statuses(self) -> dict[str, str]:
@@ -124,94 +125,6 @@ def indicator_table(view: MutualView) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def commentary(view: MutualView) -> dict[str, list[str]]:
-    """Two or three plain-language sentences per factor, generated from the data."""
-    r = view.indicators
-    rules = load_rules()
-    settings = rules.settings
-    out: dict[str, list[str]] = {f: [] for f in FACTORS}
-    if not r:
-        for f in FACTORS:
-            out[f].append(f"{view.name} does not appear in the data as of {fmt.day(view.as_of)}.")
-        return out
-
-    def has(col: str) -> bool:
-        return not fmt.is_missing(r.get(col))
-
-    # Leadership and strategy
-    lead = out["leadership"]
-    if has("plan_delivery"):
-        lead.append(f"Income in the latest plan year was {fmt.percent(r['plan_delivery'])} of the five-year "
-                    f"plan's target ({fmt.day(r.get('plan_year_end'))}).")
-        if has("non_parent_share_vs_plan"):
-            gap = float(r["non_parent_share_vs_plan"])
-            lead.append(f"The share of income from outside the parent commissioner is "
-                        f"{fmt.points(abs(gap)).lstrip('+')} {'ahead of' if gap >= 0 else 'behind'} the plan.")
-    else:
-        lead.append("No year of the five-year plan can be compared with actual income yet.")
-    if has("months_since_strategy_session"):
-        lead.append(f"The leadership team last took time out {fmt.month_count(r['months_since_strategy_session'])} "
-                    f"ago ({fmt.day(r.get('last_session_date'))}).")
-    else:
-        lead.append("No leadership strategy session is on record.")
-
-    # Staff engagement and ownership
-    eng = out["engagement"]
-    if has("engagement_score"):
-        change = r.get("engagement_change_from_peak")
-        peak_phase = fmt.PHASE_WORDS.get(r.get("peak_phase"), "an earlier phase")
-        if has("engagement_change_from_peak") and float(change) < -settings.at_peak_tolerance:
-            eng.append(f"Engagement is {abs(float(change)):.1f} points below its {peak_phase}-phase peak "
-                       f"({fmt.score10(r['peak_score'])}), at {fmt.score10(r['engagement_score'])}.")
-        else:
-            eng.append(f"Engagement is at its peak so far: {fmt.score10(r['engagement_score'])}.")
-    elif has("latest_wave_respondents"):
-        eng.append(f"The latest survey had fewer than {view.min_respondents} respondents, so its score is "
-                   f"suppressed (n < {view.min_respondents}).")
-    else:
-        eng.append("No staff survey is on record.")
-    if has("response_rate"):
-        eng.append(f"{fmt.percent(r['response_rate'])} of staff answered the latest survey; "
-                   f"{fmt.percent(r['member_share']) if has('member_share') else 'an unknown share'} "
-                   "of staff are members or owners.")
-    embedded = view.innovations[(view.innovations["origin"] == "staff") & (view.innovations["status"] == "embedded")]
-    if len(embedded):
-        eng.append(f"{len(embedded)} staff innovations have been embedded since spin-out, saving "
-                   f"{fmt.money(embedded['annual_saving'].sum())} a year.")
-
-    # Commissioner relationship
-    rel = out["relationship"]
-    if has("months_to_main_contract_end"):
-        rel.append(f"The main contract ({fmt.money(r['main_contract_value'])} a year) ends in "
-                   f"{fmt.month_count(r['months_to_main_contract_end'])}, on {fmt.day(r['main_contract_end_date'])}.")
-    else:
-        rel.append("No contract is active on this date.")
-    if has("parent_income_share"):
-        rel.append(f"{fmt.percent(r['parent_income_share'])} of income comes from the parent commissioner"
-                   + (f"; {fmt.percent(r['value_ending_12m_share'])} of contract value ends within 12 months."
-                      if has("value_ending_12m_share") else "."))
-    if has("months_since_relationship_review"):
-        rel.append(f"The last commissioner review was {fmt.month_count(r['months_since_relationship_review'])} "
-                   f"ago, rated {fmt.rating5(r['relationship_rating'])}.")
-
-    # Finance
-    fin = out["finance"]
-    if has("reserves_months"):
-        low, high = settings.reserves_typical_months
-        thin = rules.by_column("reserves_months").green
-        fin.append(f"Reserves cover {fmt.months(r['reserves_months'])} of spending "
-                   f"(typical charities hold {low:g}–{high:g}; under {thin:g} is thin).")
-    if has("surplus_margin"):
-        margin = float(r["surplus_margin"])
-        fin.append(f"The latest year ended with a {'surplus' if margin >= 0 else 'deficit'} of "
-                   f"{fmt.percent(abs(margin))} of income" + (f", and income {'grew' if r['income_growth'] >= 0 else 'fell'} "
-                                                              f"{fmt.percent(abs(float(r['income_growth'])))} on the year before."
-                                                              if has("income_growth") else "."))
-    if not fin:
-        fin.append("No financial year is on record up to this date.")
-    return {k: v[:3] for k, v in out.items()}
-
-
 def load_mutual(db: QueryRunner, mutual_id: str, as_of: date | None = None, *,
                 scope: list[str] | None = None, min_respondents: int | None = None) -> MutualView:
     """Everything about one mutual; LookupError when the id is unknown or out of scope."""
@@ -223,7 +136,7 @@ def load_mutual(db: QueryRunner, mutual_id: str, as_of: date | None = None, *,
     for key in ("spin_out_date", "options_appraisal_date", "ceased_date"):
         if not fmt.is_missing(profile.get(key)):
             profile[key] = _as_date(profile[key])
-    as_of = as_of or data_date(db)
+    as_of = resolve_as_of(db, as_of)
     previous_as_of = year_earlier(as_of)
     common = {"scope": [mutual_id], "min_respondents": min_resp}
     now = _record(compute_indicators(db, as_of, **common))

@@ -57,7 +57,7 @@ class PortfolioView:
     def with_reasons(self, frame: pd.DataFrame | None = None) -> pd.DataFrame:
         """``frame`` (default: all mutuals) with ``overall_reasons``, computed only for those rows."""
         frame = self.indicators if frame is None else frame
-        return frame.assign(overall_reasons=overall_reasons(frame))
+        return frame.assign(overall_reasons=pd.Series(overall_reasons(frame), index=frame.index, dtype=object))
 
     def top_warnings(self, limit: int) -> pd.DataFrame:
         """The ``limit`` most severe warnings, visiting only as many mutuals as needed."""

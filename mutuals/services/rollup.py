@@ -77,7 +77,7 @@ def overall(frame: pd.DataFrame, rules: Rules | None = None, *, reasons: bool = 
         default="sustainable",
     ).astype(object)
     if reasons:
-        out["overall_reasons"] = overall_reasons(out, rules)
+        out["overall_reasons"] = pd.Series(overall_reasons(out, rules), index=out.index, dtype=object)
     return out
 
 
@@ -145,8 +145,8 @@ def _stale_reasons(row: dict, inds: list[Indicator]) -> list[str]:
     return out
 
 
-def overall_reasons(rated: pd.DataFrame, rules: Rules | None = None) -> list[str]:
-    """Plain-language reasons for each mutual's overall status ('; '-separated).
+def overall_reasons(rated: pd.DataFrame, rules: Rules | None = None) -> list[tuple[str, ...]]:
+    """Plain-language reasons for each mutual's overall status: a tuple of sentences per row.
 
     The deciding areas and signals come first (the re-tender cliff, then red areas;
     for ``watch`` the amber areas), then any evidence too old to rate. Rows that
@@ -168,10 +168,10 @@ def overall_reasons(rated: pd.DataFrame, rules: Rules | None = None) -> list[str
     for row, on_cliff in zip(rated[columns].to_dict("records"), cliff):
         status = row["overall_status"]
         if status == "ceased":
-            out.append(f"Ceased trading on {fmt.day(row['ceased_date'])}")
+            out.append((f"Ceased trading on {fmt.day(row['ceased_date'])}",))
             continue
         if status == "pre_spin_out":
-            out.append(f"Not yet spun out: spin-out planned for {fmt.day(row['spin_out_date'])}")
+            out.append((f"Not yet spun out: spin-out planned for {fmt.day(row['spin_out_date'])}",))
             continue
         parts = [_cliff_reason(row, rules)] if on_cliff else []
         for area in rules.areas:
@@ -187,7 +187,7 @@ def overall_reasons(rated: pd.DataFrame, rules: Rules | None = None) -> list[str
             if empty:
                 parts.append(f"No data to rate {_and(empty)}")
         parts += _stale_reasons(row, stale_inds)
-        out.append("; ".join(parts))
+        out.append(tuple(parts))
     return out
 
 

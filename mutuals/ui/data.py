@@ -23,6 +23,9 @@ from mutuals.infra import versions
 from mutuals.infra.db import CONNECTIONS, Database
 from mutuals.rules import rules_version
 from mutuals.services import indicators as indicator_service
+from mutuals.services.mutual import MutualView, indicator_table, load_mutual
+from mutuals.services.mutual_tables import download_tables
+from mutuals.services.portfolio import PortfolioView, build_portfolio
 
 BUILDING = "Building the database from the CSV files…"
 
@@ -60,7 +63,7 @@ def _current() -> tuple[str, Version]:
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _query(path: str, version: Version, name: str, params: tuple[tuple[str, Any], ...]) -> pd.DataFrame:
+def _query(*, path: str, version: Version, name: str, params: tuple[tuple[str, Any], ...]) -> pd.DataFrame:
     return _database(path).query(name, **dict(params))
 
 
@@ -70,6 +73,16 @@ def _freeze(value: Any) -> Any:
     return value
 
 
+def _kwargs(filters: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
+    """Frozen filters back as keyword arguments (tuples as lists)."""
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in filters}
+
+
+def _frozen(filters: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """Keyword arguments as a hashable, order-independent cache key."""
+    return tuple(sorted((k, _freeze(v)) for k, v in filters.items()))
+
+
 class CachedDatabase:
     """A QueryRunner whose results are cached across reruns and sessions."""
 
@@ -77,8 +90,7 @@ class CachedDatabase:
         self.path, self.version = path, version
 
     def query(self, name: str, **params: Any) -> pd.DataFrame:
-        frozen = tuple(sorted((k, _freeze(v)) for k, v in params.items()))
-        return _query(self.path, self.version, name, frozen)
+        return _query(path=self.path, version=self.version, name=name, params=_frozen(params))
 
 
 def db() -> CachedDatabase:
@@ -100,52 +112,15 @@ def is_synthetic() -> bool:
     return dataset_info().get("synthetic", "").lower() == "true"
 
 
-# Portfolio views and their chart specs are large and never mutated by the pages, so they are shared
-# resources (no pickling per rerun) rather than copied cache_data results.
-@st.cache_resource(show_spinner=False, max_entries=32)
-def _portfolio(path: str, version: Version, as_of: date, filters: tuple[tuple[str, Any], ...]):
-    from mutuals.services.portfolio import build_portfolio
+# Views, chart specs and tables are large and never mutated by the pages, so each page's bundle is a
+# shared resource (no pickling per rerun) built once per (data version, filters, scope). Every cached
+# function takes keyword arguments only, so a call site names what each value is.
 
-    kwargs = {k: (list(v) if isinstance(v, tuple) else v) for k, v in filters}
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _portfolio(*, path: str, version: Version, as_of: date, filters: tuple[tuple[str, Any], ...]):
     # The whole view is cached here; its queries run on the shared connection (a cursor each, two threads).
-    return build_portfolio(_database(path), as_of, **kwargs)
-
-
-def portfolio(as_of: date, **filters: Any):
-    """The cached PortfolioView for these filters."""
-    frozen = tuple(sorted((k, _freeze(v)) for k, v in filters.items()))
-    return _portfolio(*_current(), as_of, frozen)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _mutual(path: str, version: Version, mutual_id: str, as_of: date | None, scope: tuple[str, ...] | None):
-    from mutuals.services.mutual import load_mutual
-
-    # Through the query cache: the sector-wide queries (medians, bands) are shared by every mutual of a sector.
-    return load_mutual(CachedDatabase(path, version), mutual_id, as_of, scope=list(scope) if scope else None)
-
-
-def mutual(mutual_id: str, as_of: date | None = None, scope=None):
-    """The cached MutualView; raises LookupError for an unknown (or out-of-scope) id."""
-    return _mutual(*_current(), mutual_id, as_of, _freeze(scope) if scope is not None else None)
-
-
-def mutual_list() -> pd.DataFrame:
-    """All mutuals for the picker."""
-    return db().query("mutual_list", scope=None)
-
-
-@st.cache_resource(show_spinner=False, max_entries=32)
-def _mutual_charts(path: str, version: Version, mutual_id: str, as_of: date | None, scope: tuple[str, ...] | None):
-    from mutuals.charts.mutual import mutual_charts as build
-
-    # A shared resource, not a copy: the chart objects are never mutated (presentation mode copies them).
-    return build(_mutual(path, version, mutual_id, as_of, scope))
-
-
-def mutual_charts(mutual_id: str, as_of: date | None = None, scope=None):
-    """The cached charts of a mutual (``mutuals.charts.mutual.mutual_charts`` of its MutualView)."""
-    return _mutual_charts(*_current(), mutual_id, as_of, _freeze(scope) if scope is not None else None)
+    return build_portfolio(_database(path), as_of, **_kwargs(filters))
 
 
 @dataclass(frozen=True)
@@ -165,15 +140,20 @@ class PortfolioCharts:
     warnings: pd.DataFrame            # the most severe warnings, for display
 
 
+@dataclass(frozen=True)
+class PortfolioBundle:
+    """Everything the portfolio page shows for one filter set: the view and, when it has mutuals, its charts."""
+
+    view: PortfolioView
+    charts: PortfolioCharts | None    # None when no mutual matches the filters
+
+
 WARNINGS_SHOWN = 25
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
-def _portfolio_charts(path: str, version: Version, as_of: date, filters: tuple[tuple[str, Any], ...],
-                      link_query: str) -> PortfolioCharts:
+def _portfolio_charts(view, as_of: date, link_query: str) -> PortfolioCharts:
     from mutuals.charts import portfolio as charts
 
-    view = _portfolio(path, version, as_of, filters)
     rows = view.with_reasons(charts.matrix_rows(view.indicators))
     expiring = charts.expiry_frame(view.contracts, view.indicators, as_of)
     shown = charts.timeline_rows(expiring)
@@ -194,24 +174,113 @@ def _portfolio_charts(path: str, version: Version, as_of: date, filters: tuple[t
     )
 
 
-def portfolio_charts(as_of: date, link_query: str = "", **filters: Any) -> PortfolioCharts:
-    """Cached chart specs for the portfolio page: built (and schema-checked) once per filter set.
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _portfolio_bundle(*, path: str, version: Version, as_of: date, filters: tuple[tuple[str, Any], ...],
+                      link_query: str) -> PortfolioBundle:
+    view = _portfolio(path=path, version=version, as_of=as_of, filters=filters)
+    return PortfolioBundle(view=view, charts=None if view.is_empty else _portfolio_charts(view, as_of, link_query))
+
+
+def portfolio_bundle(*, as_of: date, link_query: str = "", **filters: Any) -> PortfolioBundle:
+    """The portfolio page's cached bundle for these filters (``Filters.query_kwargs()``: the scope included).
 
     ``link_query`` is appended to the matrix's links to mutual pages (the current filters).
     """
-    frozen = tuple(sorted((k, _freeze(v)) for k, v in filters.items()))
-    return _portfolio_charts(*_current(), as_of, frozen, link_query)
+    path, version = _current()
+    return _portfolio_bundle(path=path, version=version, as_of=as_of, filters=_frozen(filters),
+                             link_query=link_query)
+
+
+def portfolio(*, as_of: date, **filters: Any):
+    """The cached PortfolioView for these filters (shared with :func:`portfolio_bundle`)."""
+    path, version = _current()
+    return _portfolio(path=path, version=version, as_of=as_of, filters=_frozen(filters))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _mutual(*, path: str, version: Version, mutual_id: str, as_of: date, scope: tuple[str, ...] | None):
+    # Through the query cache: the sector-wide queries (medians, bands) are shared by every mutual of a sector.
+    return load_mutual(CachedDatabase(path, version), mutual_id, as_of, scope=list(scope) if scope else None)
+
+
+def mutual_list() -> pd.DataFrame:
+    """All mutuals for the picker."""
+    return db().query("mutual_list", scope=None)
+
+
+@dataclass(frozen=True)
+class MutualBundle:
+    """Everything the mutual page shows for one (mutual, as-of, scope), built once and shared.
+
+    The board pack is built from the same pieces (``view``, ``charts``, ``table``), so it prints the
+    page's own cached chart specs and indicator table.
+    """
+
+    view: MutualView
+    table: pd.DataFrame                   # indicator_table(view): cards, the overview CSV and the board pack
+    charts: dict[str, list]               # area key -> [ChartSpec], in page order
+    tables: dict[str, pd.DataFrame]       # download tables by name (indicators, waves, contracts, financials)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _mutual_bundle(*, path: str, version: Version, mutual_id: str, as_of: date,
+                   scope: tuple[str, ...] | None) -> MutualBundle:
+    from mutuals.charts.mutual import mutual_charts  # charts import Altair: loaded when a page needs them
+
+    view = _mutual(path=path, version=version, mutual_id=mutual_id, as_of=as_of, scope=scope)
+    table = indicator_table(view)
+    # A shared resource, not a copy: nothing here is mutated (presentation mode copies the charts it scales).
+    return MutualBundle(view=view, table=table, charts=mutual_charts(view),
+                        tables=download_tables(view, table=table))
+
+
+def mutual_bundle(*, mutual_id: str, as_of: date, scope: tuple[str, ...] | None = None) -> MutualBundle:
+    """The mutual page's cached bundle; raises LookupError for an unknown (or out-of-scope) id."""
+    path, version = _current()
+    return _mutual_bundle(path=path, version=version, mutual_id=mutual_id, as_of=as_of,
+                          scope=_freeze(scope) if scope is not None else None)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _board_pack(*, path: str, version: Version, mutual_id: str, as_of: date, scope: tuple[str, ...] | None) -> bytes:
+    from mutuals.reports.boardpack import board_pack_bytes  # imported lazily: heavy, and only on request
+
+    bundle = _mutual_bundle(path=path, version=version, mutual_id=mutual_id, as_of=as_of, scope=scope)
+    return board_pack_bytes(bundle.view, charts=bundle.charts, table=bundle.table)
+
+
+def board_pack(*, mutual_id: str, as_of: date, scope: tuple[str, ...] | None = None) -> bytes:
+    """The mutual's board pack (PDF bytes), from its page bundle; cached, so a second download is instant."""
+    path, version = _current()
+    return _board_pack(path=path, version=version, mutual_id=mutual_id, as_of=as_of,
+                       scope=_freeze(scope) if scope is not None else None)
+
+
+@dataclass(frozen=True)
+class MethodologyBundle:
+    """The methodology page: its sections (from the rules in force) and the backtest on the loaded data."""
+
+    backtest: Any                     # mutuals.services.backtest.BacktestResult
+    sections: list                    # mutuals.reports.methodology.Section, in page order
+    event_rate: dict | None           # the backtest chart's spec; None when the backtest is empty
 
 
 @st.cache_resource(show_spinner="Backtesting the rules on the loaded data…", max_entries=8)
-def _backtest(path: str, version: Version, horizon_years: int | None, data_day: date | None):
+def _methodology_bundle(*, path: str, version: Version, data_day: date) -> MethodologyBundle:
+    from mutuals.charts.backtest import event_rate_chart
+    from mutuals.reports.methodology import methodology
     from mutuals.services.backtest import run_backtest
 
     # The whole loaded data set (no filters); the result is shared, never mutated. The version key holds the
-    # database file's mtime and the rules in force, so an edited config re-runs it.
-    return run_backtest(_database(path), horizon_years, data_day=data_day)
+    # database file's content hash and the rules in force, so an edited config re-runs it.
+    result = run_backtest(_database(path), None, data_day=data_day)
+    info = CachedDatabase(path, version).query("dataset_info")
+    sections = methodology(backtest=result, dataset=dict(zip(info["key"], info["value"])), data_date=data_day)
+    chart = None if result.is_empty else event_rate_chart(result).to_dict(validate=False)
+    return MethodologyBundle(backtest=result, sections=sections, event_rate=chart)
 
 
-def backtest(horizon_years: int | None = None, data_day: date | None = None):
-    """The cached BacktestResult on the whole loaded data set (``mutuals.services.backtest.run_backtest``)."""
-    return _backtest(*_current(), horizon_years, data_day)
+def methodology_bundle(*, data_day: date) -> MethodologyBundle:
+    """The methodology page's cached bundle for the data version in force."""
+    path, version = _current()
+    return _methodology_bundle(path=path, version=version, data_day=data_day)

@@ -122,17 +122,18 @@ def render(sections: list[Section], charts: dict[str, Callable[[Section], None]]
     keep_anchor_in_view()
 
 
-def backtest_parts(result) -> tuple[Callable[[Section], None], Callable[[Section], None]]:
-    """The backtest section's chart (caption: the takeaway) and its CSV downloads."""
-    from mutuals.charts import backtest as charts
+def backtest_parts(bundle) -> tuple[Callable[[Section], None], Callable[[Section], None]]:
+    """The backtest section's chart (caption: the takeaway) and its CSV downloads, from the page's bundle."""
     from mutuals.services import backtest_tables as bt_text
     from mutuals.ui import components
 
+    result = bundle.backtest
+
     def chart(section: Section) -> None:
-        if result.is_empty:
+        if bundle.event_rate is None:
             st.info(md(section.takeaway), icon=":material/info:")
             return
-        components.chart(charts.event_rate_chart(result), section.takeaway, "backtest-event-rate")
+        components.chart(bundle.event_rate, section.takeaway, "backtest-event-rate")
 
     def downloads(section: Section) -> None:
         if result.is_empty:
