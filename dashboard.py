@@ -66,6 +66,7 @@ def main() -> None:
         st.sidebar.html(components.synthetic_badge())
     st.session_state["_filters"] = filters.render_filters()
     st.sidebar.caption(f"Data up to {filters.current().data_date:%-d %b %Y}")
+    components.app_assets()  # page-wide accessibility CSS and the status matrix's keyboard navigation
     page.run()
 
 

@@ -74,12 +74,19 @@ def months(value: Any) -> str:
     return f"{MINUS if v < 0 else ''}{abs(v):.1f} months"
 
 
-def month_count(value: Any) -> str:
-    """A whole number of months in words: '1 month', '7 months'."""
+def month_count(value: Any, relative: str | None = None) -> str:
+    """A whole number of months in words: '1 month', '7 months'.
+
+    ``relative="ago"`` reads '7 months ago', ``relative="in"`` reads 'in 7 months'; in both, an interval
+    that rounds to zero months reads 'this month' (never '0 months ago' or 'in 0 months').
+    """
     if is_missing(value):
         return "–"
     n = round(float(value))
-    return f"{n} month" if n == 1 else f"{n} months"
+    if relative is not None and n == 0:
+        return "this month"
+    text = f"{n} month" if abs(n) == 1 else f"{n} months"
+    return {"ago": f"{text} ago", "in": f"in {text}"}.get(relative or "", text)
 
 
 def score10(value: Any) -> str:
@@ -156,8 +163,13 @@ def status_label(status: str) -> str:
 
 
 def overall_label(status: str) -> str:
-    """'✖ At risk', '✓ Sustainable'."""
+    """'● At risk', '○ Sustainable' (the overall ladder has its own shapes, never an indicator's ✓ ▲ ✖ –)."""
     return status_style(status).label
+
+
+def is_overall_status(status: str) -> bool:
+    """Whether ``status`` is on the overall ladder (at_risk … ceased) rather than an indicator/area status."""
+    return status in load_rules().overall_statuses
 
 
 REASON_SEPARATOR = "; "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from mutuals import formatting as fmt
-from mutuals.ui import data, filters, shell
+from mutuals.ui import components, data, filters, shell
 from mutuals.ui import methodology as content
 
 shell.ensure_shell()
@@ -17,5 +17,6 @@ st.caption(f"How every indicator and status is worked out, from the rules in for
 bundle = data.methodology_bundle(data_day=f.data_date)
 with st.expander("Contents", icon=":material/toc:"):
     st.markdown(content.contents_markdown(bundle.sections))
-chart, downloads = content.backtest_parts(bundle)
+# The backtest runs on the whole loaded data set (every commissioner), up to its latest date.
+chart, downloads = content.backtest_parts(bundle, context=components.export_context(None, f.data_date))
 content.render(bundle.sections, charts={"backtest": chart}, after={"backtest": downloads})

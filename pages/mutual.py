@@ -1,7 +1,13 @@
 """Mutual: one mutual's sustainability story, factor by factor, with a presentation mode and a board pack.
 
 URL parameters: ``mutual`` (the mutual id), ``present=1`` (presentation mode) and ``section``
-(the slide shown in presentation mode: overview, leadership, engagement, relationship, finance).
+(the slide shown in presentation mode: ``overview``; each area's first slide, ``leadership``, ``engagement``,
+``relationship`` or ``finance``, with its cards and commentary; then one slide per chart, ``leadership-2``,
+``leadership-3``…; or a slide number). Each slide fits one 16:9 screen (1280×720 up to 1920×1080): its text
+grows with the screen and the arrow keys and Page Up/Down step through the slides.
+
+A ceased mutual viewed after its ceased date is shown as of that date (the service cuts the view there):
+a banner says so, and its cards and charts end there.
 """
 
 from __future__ import annotations
@@ -14,13 +20,14 @@ from mutuals import formatting as fmt
 from mutuals.charts import mutual as charts
 from mutuals.escape import cap, md_label, md_text
 from mutuals.rules import load_rules
-from mutuals.services.mutual import FACTORS
+from mutuals.services.mutual import FACTORS, ceased_banner
 from mutuals.ui import components, data, filters, shell
 
-SECTIONS = ("overview", *FACTORS)
 SECTION_TITLES = {"overview": "Overview", "leadership": "Leadership", "engagement": "Engagement",
                   "relationship": "Relationship", "finance": "Finance"}
-PRESENT_SCALE = 1.4
+PRESENT_SCALE = 1.4       # chart type on a slide, for a 1280×720 screen (the CSS zooms it on taller ones)
+PRESENT_CHART_HEIGHT = 285  # px: a chart's plot on a slide, so that it, its title, axes and caption fit 720 px
+PRESENT_CONTRACTS = 9  # contracts in a slide's contract chart (rows of about 30 px in its plot)
 
 shell.ensure_shell()
 f = filters.current()
@@ -41,19 +48,26 @@ def _pick_changed() -> None:
         del params["mutual"]
 
 
-def _section_index() -> int:
-    return filters.section_index(SECTIONS)  # the validated URL layer: a bad value gets a notice, never a crash
+def slides(specs) -> list[tuple[str, str, int | None]]:
+    """Every slide as (name, area key or 'overview', chart index or None): the overview, then per area a slide
+    of its cards and commentary (named after the area, as the old one-slide sections were) and one per chart."""
+    out = [("overview", "overview", None)]
+    for factor in FACTORS:
+        out.append((factor, factor, None))
+        out += [(f"{factor}-{i + 2}", factor, i) for i in range(len(specs.get(factor, [])))]
+    return out
 
 
-def _go_to(index: int) -> None:
-    state["mutual_section"] = index % len(SECTIONS)
-    params["section"] = SECTIONS[state["mutual_section"]]
+def _go_to(names: list[str], index: int) -> None:
+    state["mutual_section"] = index % len(names)
+    params["section"] = names[state["mutual_section"]]
 
 
 def _start_presenting() -> None:
     if state.get("present_toggle"):
         params["present"] = "1"
-        _go_to(0)
+        params["section"] = "overview"
+        state["mutual_section"] = 0
 
 
 def _stop_presenting() -> None:
@@ -71,7 +85,6 @@ if url_id and url_id != state.get("mutual_pick"):
     else:
         unknown = url_id
 presenting = params.get("present") == "1"
-state["mutual_section"] = _section_index() if presenting else 0
 
 
 # --------------------------------------------------------------------------- pieces
@@ -80,6 +93,8 @@ state["mutual_section"] = _section_index() if presenting else 0
 def header(view) -> None:
     p = view.profile
     st.title(md_label(view.name), anchor=False, help=None if cap(view.name) == view.name else md_text(view.name))
+    if view.is_ceased:  # plain text made from a date
+        st.warning(ceased_banner(view), icon=":material/event_busy:")
     stage = fmt.STAGE_WORDS.get(view.stage, view.stage)
     st.markdown(f"{components.overall_badge(view.overall_status, '1.05rem')} &nbsp; Stage: **{md_text(stage)}** "
                 f"&nbsp;·&nbsp; as of {fmt.day(view.as_of)}", unsafe_allow_html=True)
@@ -105,36 +120,39 @@ def header(view) -> None:
                    "for demonstration and describe no real mutual.")
 
 
-def cards(table, factor: str, columns: int = 6) -> None:
+def cards(view, table, factor: str, columns: int = 6) -> None:
     rows = table[table["area_key"] == factor].to_dict("records")
+    note = f"As of the ceased date, {fmt.day(view.as_of)}" if view.is_ceased else None
     for start in range(0, len(rows), columns):
         for column, row in zip(st.columns(columns), rows[start:start + columns]):
-            column.markdown(components.indicator_card(row), unsafe_allow_html=True)
+            column.markdown(components.indicator_card(row, note), unsafe_allow_html=True)
 
 
-def overview(view, table, tables, *, present: bool = False) -> None:
+def overview(view, table, tables) -> None:
     header(view)
     st.subheader("Indicators")
-    st.caption(f"Each against {fmt.day(view.previous_as_of)} and the median of trading mutuals in the same sector.")
+    rated = f"Rated as of the ceased date, {fmt.day(view.as_of)}; each" if view.is_ceased else "Each"
+    st.caption(f"{rated} against {fmt.day(view.previous_as_of)} and the median of trading mutuals in the same "
+               "sector.")
     for factor in FACTORS:
         st.markdown(f"**{html.escape(rules.area(factor).label)}** &nbsp; "
                     + components.overall_badge(view.area_statuses[factor], "0.8rem"), unsafe_allow_html=True)
-        cards(table, factor)
-    if not present:
-        components.csv_download(tables["indicators"], "indicator table", f"{view.mutual_id}-indicators")
+        cards(view, table, factor)
+    components.csv_download(tables["indicators"], "indicator table", f"{view.mutual_id}-indicators",
+                            context=components.export_context(view.name, view.as_of))
 
 
-def factor_section(view, table, tables, factor: str, specs, *, present: bool = False) -> None:
+def commentary(view, factor: str) -> None:
+    st.markdown("\n".join(f"- {md_text(sentence)}" for sentence in view.commentary.get(factor, [])))
+
+
+def factor_section(view, table, tables, factor: str, specs) -> None:
     st.header(rules.area(factor).label, anchor=factor)
     st.html(components.area_status_line(rules.area(factor).short, view.area_statuses[factor]))
-    if present:
-        cards(table, factor)
-    st.markdown("\n".join(f"- {md_text(sentence)}" for sentence in view.commentary.get(factor, [])))
+    commentary(view, factor)
     for spec in specs:
-        chart = charts.for_presentation(spec.chart, PRESENT_SCALE) if present else spec.chart
-        components.chart(chart, spec.caption, f"{view.mutual_id}-{spec.key}", exports=not present)
-    if present:
-        return
+        components.chart(spec.chart, spec.caption, f"{view.mutual_id}-{spec.key}", title=spec.title,
+                         context=components.export_context(view.name, view.as_of))
     extra = {"engagement": [("waves", "survey waves")], "relationship": [("contracts", "contracts")],
              "finance": [("financials", "financial years")]}.get(factor, [])
     for name, label in extra:
@@ -143,7 +161,53 @@ def factor_section(view, table, tables, factor: str, specs, *, present: bool = F
             continue
         with st.expander(f"Table: {label}"):
             st.dataframe(frame, hide_index=True, width="stretch")
-            components.csv_download(frame, label, f"{view.mutual_id}-{name}")
+            components.csv_download(frame, label, f"{view.mutual_id}-{name}",
+                                    context=components.export_context(view.name, view.as_of))
+
+
+def slide(view, table, specs, area: str, chart_index: int | None) -> None:
+    """One presentation slide: the overview, an area's cards and commentary, or one of its charts."""
+    if area == "overview":
+        header(view)
+        return
+    st.header(rules.area(area).label, anchor=False)
+    if chart_index is None:
+        st.html(components.area_status_line(rules.area(area).short, view.area_statuses[area]))
+        cards(view, table, area)
+        commentary(view, area)
+        return
+    spec = specs[area][chart_index]
+    chart, caption = spec.chart, spec.caption
+    contracts = view.contracts
+    if spec.key == "contracts" and len(contracts) > PRESENT_CONTRACTS:  # rows that stay readable on a slide
+        latest = contracts.sort_values(["start_date", "contract_id"]).tail(PRESENT_CONTRACTS)
+        chart = charts.contract_gantt(latest, view.as_of, view.profile.get("parent_commissioner_id"), view.ceased_on)
+        caption += (f" The slide shows the {PRESENT_CONTRACTS} most recent of the {len(contracts)} contracts; "
+                    "the page and the board pack show them all.")
+    chart = charts.for_presentation(chart, PRESENT_SCALE, height=PRESENT_CHART_HEIGHT)
+    components.chart(chart, caption, f"{view.mutual_id}-{spec.key}", exports=False, title=spec.title,
+                     context=components.export_context(view.name, view.as_of))
+
+
+# Left/Right arrows and Page Up/Down click the Previous/Next buttons (found by their keys' classes); keys typed
+# into a field are left alone. A fixed script (no data in it), added to the page once per browser tab.
+SLIDE_KEYS = """<script>
+(function () {
+  if (window.__mutualSlideKeys) { return; }
+  window.__mutualSlideKeys = true;
+  const steps = {ArrowRight: "next", PageDown: "next", ArrowLeft: "prev", PageUp: "prev"};
+  document.addEventListener("keydown", function (event) {
+    const step = steps[event.key];
+    const target = event.target;
+    if (!step || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) { return; }
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) { return; }
+    const button = document.querySelector(".st-key-present_" + step + " button");
+    if (!button) { return; }
+    event.preventDefault();
+    button.click();
+  });
+})();
+</script>"""
 
 
 def board_pack_button(view) -> None:
@@ -181,21 +245,24 @@ except LookupError:
 view, table, specs, tables = bundle.view, bundle.table, bundle.charts, bundle.tables
 
 if presenting:
+    deck = slides(specs)
+    slide_names = [name for name, _, _ in deck]
+    index = filters.section_index(slide_names)  # the validated URL layer: a bad value gets a notice, never a crash
+    name, area, chart_index = deck[index]
     st.html(components.presentation_css(1.3))
-    index = state["mutual_section"]
-    section = SECTIONS[index]
+    st.html(SLIDE_KEYS, unsafe_allow_javascript=True)
+    in_area = [n for n, a, _ in deck if a == area]
     nav = st.columns([1.2, 1.2, 5, 1.6], vertical_alignment="center")
-    nav[0].button("Previous", on_click=_go_to, args=(index - 1,), icon=":material/arrow_back:", key="present_prev",
-                  width="stretch")
-    nav[1].button("Next", on_click=_go_to, args=(index + 1,), icon=":material/arrow_forward:", key="present_next",
-                  width="stretch")
-    nav[2].markdown(f"**{md_label(view.name)}** · {SECTION_TITLES[section]} ({index + 1} of {len(SECTIONS)})")
+    nav[0].button("Previous", on_click=_go_to, args=(slide_names, index - 1), icon=":material/arrow_back:",
+                  key="present_prev", width="stretch", help="Previous slide (← or Page Up)")
+    nav[1].button("Next", on_click=_go_to, args=(slide_names, index + 1), icon=":material/arrow_forward:",
+                  key="present_next", width="stretch", help="Next slide (→ or Page Down)")
+    part = f" {in_area.index(name) + 1}/{len(in_area)}" if len(in_area) > 1 else ""
+    nav[2].markdown(f"**{md_label(view.name)}** · {SECTION_TITLES[area]}{part} "
+                    f"(slide {index + 1} of {len(deck)})")
     nav[3].button("Exit presentation", on_click=_stop_presenting, icon=":material/close:", key="present_exit",
                   width="stretch")
-    if section == "overview":
-        overview(view, table, tables, present=True)
-    else:
-        factor_section(view, table, tables, section, specs[section], present=True)
+    slide(view, table, specs, area, chart_index)
     st.stop()
 
 tools = st.columns([2, 2, 6], vertical_alignment="center")

@@ -99,8 +99,10 @@ def test_generate_is_deterministic_through_the_cli(tmp_path):
 def test_readme_quick_start_and_commands():
     """The README's two set-up commands and every CLI subcommand are documented as they are."""
     readme = (ROOT / "README.md").read_text()
-    assert "python -m pip install -r requirements.txt && streamlit run dashboard.py" in readme
-    test_lines = [line for line in readme.splitlines() if line.startswith("python -m pip install") and "pytest" in line]
+    venv = "python3 -m venv .venv && .venv/bin/python -m pip install -r requirements.txt && .venv/bin/python -m "
+    assert venv + "streamlit run dashboard.py" in readme
+    test_lines = [line for line in readme.splitlines() if line.startswith("python3 -m venv") and "pytest" in line]
+    assert test_lines == [venv + "pytest -n 2"]
     assert len(test_lines) == 1  # .ci/run runs exactly this line
     assert test_lines[0] in (ROOT / ".ci" / "run").read_text() or "grep -m1" in (ROOT / ".ci" / "run").read_text()
     from mutuals.cli import parser

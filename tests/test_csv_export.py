@@ -201,7 +201,7 @@ def test_every_csv_download_is_guarded(page, hostile_dir, monkeypatch):
         contracts = check_csv("contracts", files["Download contracts (CSV)"])
         assert {"'" + _hostile(i + 1) for i in range(4)} <= guarded_cells(contracts)  # M1's contract titles
     else:  # the portfolio's indicator table holds raw numbers, negative ones included
-        indicators = pd.read_csv(io.BytesIO(files["Download indicators (CSV)"]))
+        indicators = pd.read_csv(io.BytesIO(files["Download indicators (CSV)"]), skiprows=1)  # after the context row
         for column in ("engagement_change_from_peak", "reserves_months", "staff_count"):
             assert pd.api.types.is_numeric_dtype(indicators[column]), column
         assert indicators["engagement_change_from_peak"].min() < 0 and indicators["reserves_months"].min() < 0
@@ -218,9 +218,9 @@ def test_methodology_backtest_downloads_are_guarded(hostile_dir, tmp_path, monke
     assert {"Download backtest tables (CSV)", "Download backtest rows (one per mutual and date) (CSV)"} <= set(files)
     for label, data in files.items():
         check_csv(label, data)
-    rows = pd.read_csv(io.BytesIO(files["Download backtest rows (one per mutual and date) (CSV)"]))
+    rows = pd.read_csv(io.BytesIO(files["Download backtest rows (one per mutual and date) (CSV)"]), skiprows=1)
     assert set(rows["name"]) & {"'" + v for v in HOSTILE_TEXT}
-    tables = pd.read_csv(io.BytesIO(files["Download backtest tables (CSV)"]))
+    tables = pd.read_csv(io.BytesIO(files["Download backtest tables (CSV)"]), skiprows=1)
     assert pd.api.types.is_numeric_dtype(tables["trading"]) and pd.api.types.is_numeric_dtype(tables["rate"])
 
 

@@ -98,16 +98,21 @@ def test_section_crashes_of_the_issue(value, handmade_dir):
     """``section=²`` raised ValueError (int() of a Unicode digit), 5,000 nines 'Exceeds the limit (4300 digits)'."""
     at = open_app(handmade_dir, {"mutual": "M1", "present": "1", "section": value}, page=PAGES["mutual"])
     check_page(at, repr(value[:20]))
-    assert not at.header and "(1 of 5)" in "\n".join(m.value for m in at.markdown)
+    assert not at.header and "(slide 1 of 18)" in "\n".join(m.value for m in at.markdown)  # issue 10: 18 slides
     text = notices(at)
     assert "The section “" in text and "showing overview" in text
     assert len(text) < 400
 
 
 def test_section_names_and_numbers_still_work(handmade_dir):
-    at = open_app(handmade_dir, {"mutual": "M1", "present": "1", "section": "3"}, page=PAGES["mutual"])
-    check_page(at, "3")
+    # issue 10: sections are split into slides (overview, leadership, leadership-2…4, engagement…): slide 10 is the
+    # relationship's first, and a numbered slide name works too
+    at = open_app(handmade_dir, {"mutual": "M1", "present": "1", "section": "10"}, page=PAGES["mutual"])
+    check_page(at, "10")
     assert [h.value for h in at.header] == ["Commissioner relationship"] and "The section" not in notices(at)
+    at.query_params["section"] = "finance-3"
+    at.run()
+    assert [h.value for h in at.header] == ["Finance"] and "Finance 3/4" in "\n".join(m.value for m in at.markdown)
     at.query_params["section"] = ["finance", "leadership"]  # repeated: the last one counts
     at.run()
     assert [h.value for h in at.header] == ["Leadership and strategy"]

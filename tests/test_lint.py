@@ -25,8 +25,14 @@ def test_ruff_is_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def lint_imports_command() -> str:
+    """The lint-imports installed beside this Python (the README's virtual environment), else the one on PATH."""
+    beside = Path(sys.executable).parent / "lint-imports"
+    return str(beside) if beside.is_file() else (shutil.which("lint-imports") or str(beside))
+
+
 def test_the_layers_and_the_streamlit_boundary_hold():
-    lint_imports = shutil.which("lint-imports") or str(Path(sys.executable).parent / "lint-imports")
+    lint_imports = lint_imports_command()
     result = run(lint_imports)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Contracts: 3 kept, 0 broken." in result.stdout
@@ -38,7 +44,7 @@ def test_the_contract_would_catch_streamlit_in_a_service(tmp_path):
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     (tmp_path / "mutuals" / "services" / "lint_probe.py").write_text("import streamlit  # noqa: F401\n",
                                                                      encoding="utf-8")
-    lint_imports = shutil.which("lint-imports") or str(Path(sys.executable).parent / "lint-imports")
+    lint_imports = lint_imports_command()
     result = subprocess.run([lint_imports, "--no-cache"], cwd=tmp_path, capture_output=True, text=True,
                             timeout=300, check=False, env={**os.environ, "PYTHONPATH": str(tmp_path)})
     assert result.returncode != 0 and "mutuals.services.lint_probe" in result.stdout, result.stdout

@@ -123,7 +123,7 @@ def test_backtest_chart_tables_and_downloads(handmade_dir, handmade_db_path, sma
     pooled = pooled_table(result)
     for column in pooled.columns:
         assert column in text
-    assert "✓ Sustainable 5 1 20.0% 3.6%–62.4% 1.65×" in text  # a pooled row, worked by run_backtest
+    assert "○ Sustainable 5 1 20.0% 3.6%–62.4% 1.65×" in text  # a pooled row, worked by run_backtest
     assert "30 Jun 2012" in text and "30 Jun 2023" in text  # the per-date table
     labels = {b.label for b in at.get("download_button")}
     assert {"Download backtest tables (CSV)", "Download backtest rows (one per mutual and date) (CSV)",

@@ -151,25 +151,40 @@ def _section_shown(at) -> str:
     return next(k for k, v in SECTION_HEADERS.items() if v == headers[0])
 
 
-def test_presentation_mode_steps_through_every_section(handmade_dir):
+# Issue 10: a section is split into slides that fit one screen: its cards and commentary, then one slide per chart.
+CHARTS_PER_AREA = {"leadership": 3, "engagement": 4, "relationship": 3, "finance": 3}
+SLIDES = ["overview"] + [name for area, n in CHARTS_PER_AREA.items()
+                         for name in [area] + [f"{area}-{i}" for i in range(2, n + 2)]]
+
+
+def test_presentation_mode_steps_through_every_slide(handmade_dir):
     at = open_mutual(handmade_dir, "M1", present="1")
     assert not at.exception
     assert "stSidebar" in html_text(at)  # the sidebar and chrome are hidden by CSS
     assert not [s for s in at.selectbox if s.key == "mutual_pick"]  # no picker on the projector
     assert _section_shown(at) == "overview"
     assert apptest_title(at) == "Alpha Community Health CIC"
+    assert f"(slide 1 of {len(SLIDES)})" in texts(at)
     seen = ["overview"]
-    for _ in range(len(SECTIONS)):
+    for _ in range(len(SLIDES)):
         at.button(key="present_next").click().run()
         assert not at.exception
-        seen.append(_section_shown(at))
-        assert at.query_params["section"] in (seen[-1], [seen[-1]])
-        assert f"({SECTIONS.index(seen[-1]) + 1} of 5)" in texts(at)
-    assert seen == SECTIONS + ["overview"]  # wraps round
+        name = at.query_params["section"]
+        seen.append(name[0] if isinstance(name, list) else name)
+        area = seen[-1].split("-")[0]
+        assert _section_shown(at) == area
+        assert f"(slide {SLIDES.index(seen[-1]) + 1} of {len(SLIDES)})" in texts(at)
+        charts_shown = len(elements(at, "vega_lite_chart"))
+        if area == "overview":
+            assert charts_shown == 0
+        elif "-" in seen[-1]:  # one chart per slide, at the slide's size, with its caption and no export buttons
+            assert charts_shown == 1 and not at.get("download_button")
+        else:  # the area's first slide: its cards and commentary
+            assert charts_shown == 0 and any("indicator-card" in m.value for m in at.markdown)
+    assert seen == SLIDES + ["overview"]  # wraps round
     at.button(key="present_prev").click().run()
     assert not at.exception and _section_shown(at) == "finance"
-    # no PNG/SVG buttons on the projector, but every chart of the section is there
-    assert len(elements(at, "vega_lite_chart")) == 3
+    assert at.query_params["section"] in ("finance-4", ["finance-4"])
     at.button(key="present_exit").click().run()
     assert not at.exception
     assert "present" not in at.query_params and "section" not in at.query_params
@@ -182,11 +197,32 @@ def test_presentation_toggle_and_section_link(handmade_dir):
     assert not at.exception
     assert at.query_params["present"] in ("1", ["1"])
     assert _section_shown(at) == "overview"
-    linked = open_mutual(handmade_dir, "M1", present="1", section="engagement")
+    linked = open_mutual(handmade_dir, "M1", present="1", section="engagement")  # an old link: the area's first slide
     assert not linked.exception and _section_shown(linked) == "engagement"
-    assert len(elements(linked, "vega_lite_chart")) == 4
+    assert any("indicator-card" in m.value for m in linked.markdown) and not elements(linked, "vega_lite_chart")
+    third = open_mutual(handmade_dir, "M1", present="1", section="engagement-3")
+    assert not third.exception and _section_shown(third) == "engagement"
+    assert len(elements(third, "vega_lite_chart")) == 1
+    assert "Engagement 3/5" in texts(third)
+    for alias, area in (("finance-1", "finance"), (str(SLIDES.index("relationship")), "relationship")):
+        other = open_mutual(handmade_dir, "M1", present="1", section=alias)
+        assert not other.exception and _section_shown(other) == area, alias
     bad = open_mutual(handmade_dir, "M1", present="1", section="nonsense")
     assert not bad.exception and _section_shown(bad) == "overview"
+    assert any("nonsense" in i.value for i in bad.info)
+
+
+def test_slide_keys_script_only_clicks_the_slide_buttons(handmade_dir):
+    """The key listener is a fixed script (no data in it) that clicks Previous/Next by their keys."""
+    at = open_mutual(handmade_dir, "M1", present="1", section="leadership-2")
+    scripts = [h.proto.body for h in at.get("html") if "__mutualSlideKeys" in h.proto.body]
+    assert len(scripts) == 1
+    script = scripts[0]
+    for key in ("ArrowRight", "ArrowLeft", "PageDown", "PageUp", ".st-key-present_"):
+        assert key in script
+    assert "Alpha" not in script and "M1" not in script
+    plain = open_mutual(handmade_dir, "M1")
+    assert not [h for h in plain.get("html") if "__mutualSlideKeys" in h.proto.body]  # only in presentation mode
 
 
 # --------------------------------------------------------------------------- thin data and suppression

@@ -20,23 +20,33 @@ def view(handmade_db):
 
 def test_matrix_is_an_accessible_sorted_table(view):
     rows = view.with_reasons(charts.matrix_rows(view.indicators))
-    # rows sort by overall status, then by name
-    assert rows["mutual_id"].tolist() == ["M2", "M1", "M5", "M4", "M3"]
+    # trading mutuals only (M3 ceased and M4 before spin-out are listed apart), by overall status, then by name
+    assert rows["mutual_id"].tolist() == ["M2", "M1", "M5"]
     page = charts.status_matrix_html(rows, "sector=Health+%26+Social+Care")
     body = page[page.index("<tbody>"):]
-    assert body.count("<tr>") == 5 and body.count("<td ") == 5 * 22  # Overall + 4 areas + 17 indicators
+    assert body.count("<tr>") == 3 and body.count("<td ") == 3 * 22  # Overall + 4 areas + 17 indicators
     assert body.index(">Beta Leisure Trust<") < body.index(">Alpha Community Health CIC<")
-    # colour plus symbol in the cell; value and status word on hover and for screen readers
+    # colour plus symbol in the cell; value and status word on hover (title) and as visually hidden text
     hover = "Engagement score: 7.3/10 (Green), latest survey wave 1 Oct 2025"  # with its evidence date
-    assert f'title="{hover}" aria-label="{hover}">✓</td>' in body
-    assert 'background:#D55E00;color:#000" title="At risk: Relationship: dependency and contract horizon both red ' \
-           '(re-tender cliff' in body
-    # one column per area before the indicators: M2's engagement area is red, its finance green
-    assert 'title="Staff engagement and ownership area: Red" aria-label' in body
-    assert '<th colspan="4" scope="colgroup" class="sm-group">Areas</th>' in page
+    assert (f'tabindex="-1" style="background:#009E73;color:#000" title="{hover}"><span aria-hidden="true">✓</span>'
+            f'<span class="sm-sr">{hover}</span></td>') in body
+    # the overall status: a labelled pill (its own shape, ● not ✖) in its own column; reasons on hover and as text
+    assert ('<td class="sm-overall" tabindex="0" title="At risk: Relationship: dependency and contract horizon both '
+            'red (re-tender cliff') in body
+    assert ('<span class="sm-pill" style="background:#D55E00;color:#000"><span aria-hidden="true">●</span> At risk'
+            '</span>') in body
+    assert body.count('tabindex="0"') == 1  # one tab stop: the arrow keys move inside the grid
+    # one column per area before the indicators, set apart by a gap: M2's engagement area is red
+    assert 'title="Staff engagement and ownership area: Red"><span aria-hidden="true">✖</span>' in body
+    assert body.count('class="sm-area sm-start"') == 3 and body.count('<td class="sm-start"') == 3
+    assert '<th colspan="4" scope="colgroup" class="sm-group sm-start">Areas</th>' in page
     assert 'href="mutual?mutual=M1&amp;sector=Health+%26+Social+Care" target="_self"' in body
-    assert '<th colspan="3" scope="colgroup" class="sm-group">Leadership</th>' in page
-    assert "✖ Red" in page and "◇ Pre-spin-out" in page  # the legend: symbol and word for every status
+    assert '<th colspan="3" scope="colgroup" class="sm-group sm-start">Leadership</th>' in page
+    # one legend for both: the overall ladder as pills, then the area/indicator cells, symbol and word for each
+    legend = page[page.index("id='sm-legend'"):]
+    assert page.count("id='sm-legend'") == 1 and "aria-describedby='sm-legend'" in page
+    assert legend.index("Overall status") < legend.index("●</span> At risk") < legend.index("◇</span> Pre-spin-out") \
+        < legend.index("Area and indicator status") < legend.index("✖</span> Red")
 
 
 def test_matrix_row_cap_keeps_the_most_severe(view):
@@ -59,8 +69,36 @@ def test_dependency_scatter_and_caption(view):
     frame = charts.dependency_frame(view.indicators)
     assert frame["mutual_id"].tolist() == ["M1"]  # the only one with both values (M4 has no finance)
     charts.dependency_scatter(frame).to_dict()
-    assert charts.dependency_caption(frame).startswith("0 of 1 mutuals sit in the risky quadrant")
-    assert charts.dependency_caption(frame.iloc[0:0]).startswith("No mutual has both")
+    # the caption names which mutuals it counts: the trading mutuals with both values, out of all trading
+    assert charts.dependency_caption(frame, trading=3).startswith(
+        "0 of the 1 trading mutuals with a parent income share and an engagement trend (of 3 trading) sit in the "
+        "risky quadrant")
+    assert charts.dependency_caption(frame.iloc[0:0]).startswith("No trading mutual has both")
+
+
+def test_ceased_and_pre_spin_out_mutuals_leave_the_matrix_and_the_scatter(view):
+    """M3 ceased on 30 Jun 2020 and would otherwise plot (it has both values as of its ceasing); M4 is in appraisal."""
+    ceased = view.indicators[view.indicators["mutual_id"] == "M3"].assign(
+        parent_income_share=0.95, engagement_change_from_peak=-2.0, overall_status="ceased")
+    both = __import__("pandas").concat([view.indicators, ceased])
+    assert "M3" not in set(charts.dependency_frame(both)["mutual_id"])
+    assert "M3" not in set(charts.matrix_rows(both)["mutual_id"])
+    assert charts.matrix_caption(view.indicators).startswith("3 trading mutuals: 1 at risk, 1 watch, 1 sustainable.")
+    assert view.ceased()[["mutual_id", "ceased_date"]].astype(str).values.tolist() == [["M3", "2020-06-30"]]
+    assert view.not_yet_spun_out()["mutual_id"].tolist() == ["M4"]
+    assert "M3" not in set(view.all_warnings()["mutual_id"])
+
+
+def test_expiry_caption_names_whose_contracts_and_the_legends_have_room(view):
+    frame = charts.expiry_frame(view.contracts, view.indicators, D)
+    caption = charts.expiry_caption(frame, whose="Eastfold District Council's own contracts")
+    assert caption.startswith("Eastfold District Council's own contracts: £8.9m a year across 3 contract(s)")
+    assert charts.expiry_caption(frame.iloc[0:0], whose="X's own contracts") == \
+        "X's own contracts: no active contract ends in the next 36 months."
+    spec = charts.expiry_timeline(frame, D).to_dict()
+    size = spec["layer"][0]["encoding"]["size"]["legend"]
+    assert size["direction"] == "vertical" and size["offset"] > 0  # circles stacked: narrow enough, not clipped
+    assert spec["padding"]["bottom"] >= 20
 
 
 def test_warnings_top_and_count(view):

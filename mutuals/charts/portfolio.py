@@ -17,11 +17,13 @@ MAX_MATRIX_ROWS = 150
 
 def _status_scale(order: list[str]) -> alt.Scale:
     styles = [fmt.status_style(s) for s in order]
-    return alt.Scale(domain=[s.label for s in styles], range=[s.colour for s in styles])
+    return alt.Scale(domain=[s.word for s in styles], range=[s.colour for s in styles])
 
 
 def matrix_rows(indicators: pd.DataFrame, limit: int = MAX_MATRIX_ROWS) -> pd.DataFrame:
-    """The mutuals the matrix shows: the ``limit`` most severe (status, then reds), in status-then-name order."""
+    """The mutuals the matrix shows: the ``limit`` most severe (status, then reds) of those trading (ceased and
+    not-yet-spun-out mutuals are listed apart), in status-then-name order."""
+    indicators = indicators[indicators["stage"] == "trading"]
     rank = indicators["overall_status"].map(load_rules().overall_rank)
     severe = indicators.assign(_rank=rank, _reds=-indicators["reds"]).sort_values(["_rank", "_reds", "name"],
                                                                                   kind="stable").head(limit)
@@ -29,12 +31,14 @@ def matrix_rows(indicators: pd.DataFrame, limit: int = MAX_MATRIX_ROWS) -> pd.Da
 
 
 def status_matrix_html(rows: pd.DataFrame, link_query: str = "", rules: Rules | None = None) -> str:
-    """The status matrix as an accessible HTML table (fast to draw, readable by screen readers).
+    """The status matrix as an accessible HTML table (fast to draw, readable by screen readers, keyboard-navigable).
 
-    One row per mutual (``rows`` in display order, with ``overall_reasons``), one column per
-    indicator grouped under its area, after one column per area. Each cell shows the status as colour plus symbol, with the
-    value and status word on hover (``title``) and for assistive technology (``aria-label``). A
-    mutual's name links to its page (``mutual?mutual=ID`` plus ``link_query``, e.g. the filters).
+    One row per mutual (``rows`` in display order, with ``overall_reasons``): the overall status as a labelled
+    pill in its own column, then one column per area, then one column per indicator grouped under its area;
+    the three groups are set apart by a gap. Indicator and area cells show the status as colour plus symbol;
+    each cell's value and status word are in its ``title`` (hover) and in visually hidden text (screen
+    readers). Cells take focus (roving ``tabindex``: Tab enters the grid, the arrow keys move, see
+    ``mutuals.ui.components``). A mutual's name links to its page (``mutual?mutual=ID`` plus ``link_query``).
     """
     rules = rules or load_rules()
 
@@ -43,35 +47,59 @@ def status_matrix_html(rows: pd.DataFrame, link_query: str = "", rules: Rules | 
 
     groups = [(area, rules.for_area(area.key)) for area in rules.areas]
     head1 = ['<th rowspan="2" scope="col" class="sm-name">Mutual</th>',
-             '<th rowspan="2" scope="col" class="sm-vert"><span>Overall</span></th>',
-             f'<th colspan="{len(rules.areas)}" scope="colgroup" class="sm-group">Areas</th>']
-    head1 += [f'<th colspan="{len(inds)}" scope="colgroup" class="sm-group">{esc(a.short)}</th>'
-              for a, inds in groups if inds]
-    head2 = [f'<th scope="col" class="sm-vert sm-area"><span>{esc(a.short)}</span></th>' for a in rules.areas]
+             '<th rowspan="2" scope="col" class="sm-overall-head">Overall status</th>',
+             f'<th colspan="{len(rules.areas)}" scope="colgroup" class="sm-group sm-start">Areas</th>']
+    head1 += [f'<th colspan="{len(inds)}" scope="colgroup" class="sm-group{" sm-start" if n == 0 else ""}">'
+              f"{esc(a.short)}</th>" for n, (a, inds) in enumerate((g for g in groups if g[1]))]
+    head2 = [f'<th scope="col" class="sm-vert sm-area{" sm-start" if n == 0 else ""}"><span>{esc(a.short)}</span></th>'
+             for n, a in enumerate(rules.areas)]
     method = f"methodology?{link_query}" if link_query else "methodology"  # keep the filters for the way back
-    head2 += [f'<th scope="col" class="sm-vert"><span><a href="{esc(f"{method}#{i.column}")}" target="_self" '
-              f'title="How {esc(i.label.lower())} is worked out">{esc(i.label)}</a></span></th>'
-              for _, inds in groups for i in inds]
+    head2 += [f'<th scope="col" class="sm-vert{" sm-start" if n == 0 else ""}"><span><a href="'
+              f'{esc(f"{method}#{i.column}")}" target="_self" title="How {esc(i.label.lower())} is worked out">'
+              f"{esc(i.label)}</a></span></th>"
+              for n, i in enumerate(i for _, inds in groups for i in inds)]
     body = []
     suffix = f"&{link_query}" if link_query else ""
     for r in rows.to_dict("records"):
         overall = fmt.status_style(r["overall_status"])
-        cells = [f'<th scope="row" class="sm-name"><a href="mutual?mutual={esc(quote(str(r["mutual_id"]), safe=""))}'
+        cells = [f'<th scope="row" class="sm-name" tabindex="-1"><a href="mutual?mutual={esc(quote(str(r["mutual_id"]), safe=""))}'
                  f'{esc(suffix)}" target="_self">{html_label(r["name"])}</a></th>',
-                 _cell(overall, f'{overall.word}: {fmt.reasons_text(r.get("overall_reasons"))}')]
-        for area in rules.areas:
+                 _overall_cell(overall, fmt.reasons_text(r.get("overall_reasons")), first=not body)]
+        for n, area in enumerate(rules.areas):
             style = fmt.status_style(r[area.status_column])
-            cells.append(_cell(style, f"{area.label} area: {style.word}", css="sm-area"))
-        for _, inds in groups:
-            for ind in inds:
-                style = fmt.status_style(r[ind.status_column])
-                cells.append(_cell(style, _hover(r, ind, style.word)))
+            cells.append(_cell(style, f"{area.label} area: {style.word}", css="sm-area" + (" sm-start" if n == 0 else "")))
+        for n, ind in enumerate(i for _, inds in groups for i in inds):
+            style = fmt.status_style(r[ind.status_column])
+            cells.append(_cell(style, _hover(r, ind, style.word), css="sm-start" if n == 0 else ""))
         body.append(f"<tr>{''.join(cells)}</tr>")
-    legend = " ".join(f'<span class="sm-key" style="background:{st.colour};color:{st.ink}">'
-                      f"{esc(st.label)}</span>" for st in [*rules.statuses.values(), *rules.overall_statuses.values()])
-    return (f"<style>{MATRIX_CSS}</style><div class='sm-wrap'><table class='status-matrix'>"
+    caption = ("Status matrix: each mutual's overall status, its four area statuses and its indicator statuses. "
+               "In the table, the arrow keys move from cell to cell; Home and End go to the row's ends.")
+    return (f"<style>{MATRIX_CSS}</style><div class='sm-wrap'><table class='status-matrix' data-keygrid='1' "
+            f"aria-describedby='sm-legend'><caption class='sm-sr'>{esc(caption)}</caption>"
             f"<thead><tr>{''.join(head1)}</tr><tr>{''.join(head2)}</tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table></div><p class='sm-legend'>{legend}</p>")
+            f"<tbody>{''.join(body)}</tbody></table></div>{matrix_legend_html(rules)}")
+
+
+def matrix_legend_html(rules: Rules | None = None) -> str:
+    """The one legend of the matrix (and of every status on the page): the overall ladder as labelled pills,
+    then the area and indicator statuses as cells, each with its symbol and word."""
+    rules = rules or load_rules()
+    esc = lambda value: html_text(value, None)  # noqa: E731  (config text, uncut)
+    overall = " ".join(_pill(st) for st in rules.overall_statuses.values())
+    cells = " ".join(f'<span class="sm-key"><span class="sm-swatch" style="background:{st.colour};color:{st.ink}" '
+                     f'aria-hidden="true">{esc(st.symbol)}</span> {esc(st.word)}</span>'
+                     for st in rules.statuses.values())
+    return (f"<div class='sm-legend' id='sm-legend'>"
+            f"<div><span class='sm-legend-title'>Overall status</span> (a labelled pill, its own shapes: the "
+            f"fuller the circle, the higher the risk): {overall}</div>"
+            f"<div><span class='sm-legend-title'>Area and indicator status</span> (a cell with a symbol; areas are "
+            f"outlined): {cells}</div></div>")
+
+
+def _pill(style: fmt.StatusStyle) -> str:
+    """An overall status as a labelled pill: symbol and word on its colour, with a dark rim."""
+    return (f'<span class="sm-pill" style="background:{style.colour};color:{style.ink}">'
+            f'<span aria-hidden="true">{html_text(style.symbol)}</span> {html_text(style.word)}</span>')
 
 
 MATRIX_CSS = """
@@ -81,13 +109,24 @@ MATRIX_CSS = """
 .status-matrix th.sm-name{text-align:right;white-space:nowrap;padding-right:6px;position:sticky;left:0;z-index:1}
 .status-matrix tbody th.sm-name{font-weight:400}
 .status-matrix th.sm-group{text-align:left;border-bottom:2px solid #555;padding:0 2px}
+.status-matrix th.sm-overall-head{vertical-align:bottom;text-align:left;padding:0 4px 2px 4px}
 .status-matrix th.sm-vert{vertical-align:bottom;height:11rem;padding:0}
 .status-matrix th.sm-vert span{writing-mode:vertical-rl;transform:rotate(180deg);white-space:nowrap}
 .status-matrix th.sm-vert a{color:inherit;text-decoration:underline dotted}
 .status-matrix td{width:1.7rem;height:1.35rem;text-align:center;font-weight:700;border-radius:3px;cursor:default}
+.status-matrix td.sm-overall{width:auto;background:#fff;text-align:left;padding:0 2px;white-space:nowrap}
 .status-matrix td.sm-area,.status-matrix th.sm-area{outline:2px solid #333;outline-offset:-1px}
-.sm-legend{font-size:0.8rem;line-height:2}
-.sm-key{padding:0.1rem 0.45rem;border-radius:0.7rem;margin-right:0.2rem;white-space:nowrap}
+.status-matrix .sm-start{border-left:0.9rem solid transparent;background-clip:padding-box}
+.status-matrix th.sm-start.sm-group{border-left:0.9rem solid #fff}
+.status-matrix td:focus,.status-matrix th:focus{outline:3px solid #0072B2;outline-offset:1px}
+.sm-pill{display:inline-block;padding:0.05rem 0.5rem;border:2px solid #1A1A1A;border-radius:0.3rem;
+font-weight:700;white-space:nowrap;line-height:1.25}
+.sm-sr{position:absolute!important;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);
+white-space:nowrap;border:0}
+.sm-legend{font-size:0.8rem;line-height:2;margin:0.3rem 0}
+.sm-legend-title{font-weight:700}
+.sm-key{margin-right:0.5rem;white-space:nowrap}
+.sm-swatch{display:inline-block;width:1.4rem;text-align:center;border-radius:3px;font-weight:700}
 """
 
 
@@ -102,13 +141,25 @@ def _hover(row: dict, ind, word: str) -> str:
 
 
 def _cell(style: fmt.StatusStyle, text: str, css: str = "") -> str:
+    """An area or indicator cell: colour plus symbol on screen, the value and status word on hover (``title``)
+    and as visually hidden text for screen readers; focusable by the matrix's arrow keys."""
     label = html_text(text)  # bounded: a cell's hover text never carries a huge value
     klass = f' class="{css}"' if css else ""
-    return (f'<td{klass} style="background:{style.colour};color:{style.ink}" title="{label}" '
-            f'aria-label="{label}">{html_text(style.symbol)}</td>')
+    return (f'<td{klass} tabindex="-1" style="background:{style.colour};color:{style.ink}" title="{label}">'
+            f'<span aria-hidden="true">{html_text(style.symbol)}</span><span class="sm-sr">{label}</span></td>')
+
+
+def _overall_cell(style: fmt.StatusStyle, reasons: str, first: bool = False) -> str:
+    """The overall status as a labelled pill; its reasons on hover and for screen readers. The first row's
+    overall cell is the grid's one Tab stop (``tabindex="0"``)."""
+    label = html_text(f"{style.word}: {reasons}" if reasons else style.word)
+    return (f'<td class="sm-overall" tabindex="{0 if first else -1}" title="{label}">{_pill(style)}'
+            f'<span class="sm-sr">{html_text(reasons) if reasons else ""}</span></td>')
 
 
 def matrix_caption(indicators: pd.DataFrame, shown: int | None = None) -> str:
+    """'16 trading mutuals: 3 at risk, …' (ceased and not-yet-spun-out mutuals are not counted)."""
+    indicators = indicators[indicators["stage"] == "trading"]
     counts = indicators["overall_status"].value_counts()
     n = len(indicators)
     parts = [f"{int(counts.get(s, 0))} {fmt.status_style(s).word.lower()}" for s in load_rules().overall_order
@@ -122,7 +173,8 @@ def matrix_caption(indicators: pd.DataFrame, shown: int | None = None) -> str:
         worst = f" The most common red is {label} ({int(top.iloc[0])} of {n})."
     shown_text = (f" Showing the {shown} most severe; download the table for all {n}."
                   if shown is not None and shown < n else "")
-    return f"{n} mutuals: {', '.join(parts)}.{worst}{shown_text} Hover a cell for its value; click a name to open that mutual."
+    summary = f"{n} trading mutual{'' if n == 1 else 's'}" + (f": {', '.join(parts)}" if parts else "")
+    return f"{summary}.{worst}{shown_text} Hover a cell for its value; click a name to open that mutual."
 
 
 MAX_TIMELINE_MUTUALS = 30
@@ -169,11 +221,13 @@ def expiry_timeline(frame: pd.DataFrame, as_of: date, months: int | None = None)
                 axis=alt.Axis(format="%b %Y", tickCount=6)),
         y=alt.Y("mutual_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)),
         size=alt.Size("annual_value:Q", title="Annual value", scale=alt.Scale(range=[40, 900]),
-                      legend=alt.Legend(orient="bottom", labelExpr="'£' + format(datum.value, '.2~s')",
-                                        symbolFillColor="#999999", tickCount=3)),
+                      legend=alt.Legend(orient="bottom", direction="vertical", titleOrient="top",
+                                        labelExpr="'£' + format(datum.value, '.2~s')", symbolFillColor="#999999",
+                                        tickCount=3, offset=12, padding=8, labelOverlap=False)),
         color=alt.Color("parent_income_share:Q", title="Parent income share",
                         scale=alt.Scale(scheme="viridis", domain=[0, 1], reverse=True),
-                        legend=alt.Legend(format="%", orient="bottom", gradientLength=160)),
+                        legend=alt.Legend(format="%", orient="bottom", direction="horizontal", titleOrient="top",
+                                          gradientLength=140, offset=12, padding=8)),
         tooltip=[alt.Tooltip("mutual_name:N", title="Mutual"), alt.Tooltip("title:N", title="Contract"),
                  alt.Tooltip("commissioner_name:N", title="Commissioner"),
                  alt.Tooltip("end_date:T", title="Ends", format="%d %b %Y"),
@@ -184,7 +238,10 @@ def expiry_timeline(frame: pd.DataFrame, as_of: date, months: int | None = None)
     rules = alt.Chart(marks).mark_rule(strokeDash=[4, 4], color="#555").encode(x="date:T")
     labels = alt.Chart(marks).mark_text(align="left", dx=4, dy=-6, color="#555", baseline="bottom").encode(
         x="date:T", y=alt.value(0), text="label:N")
-    return alt.layer(points, rules, labels).properties(height=alt.Step(24))
+    # Both legends sit at the foot, titles on top and narrow enough for a half-width column (the size legend's
+    # circles stack), with room below so the largest circle is never clipped.
+    return alt.layer(points, rules, labels).properties(height=alt.Step(24), padding={"bottom": 24, "left": 5,
+                                                                                     "right": 5, "top": 5})
 
 
 def expiry_window_text(months: int | None = None) -> str:
@@ -192,27 +249,34 @@ def expiry_window_text(months: int | None = None) -> str:
     return f"the next {months if months is not None else load_rules().settings.expiry_timeline_months} months"
 
 
-def expiry_caption(frame: pd.DataFrame, shown_mutuals: int | None = None, months: int | None = None) -> str:
+def expiry_caption(frame: pd.DataFrame, shown_mutuals: int | None = None, months: int | None = None,
+                   whose: str = "") -> str:
+    """The timeline's takeaway; ``whose`` names the contracts shown ('Kelvstow County Council's own contracts')."""
     months = months if months is not None else load_rules().settings.expiry_timeline_months
+    lead = f"{whose}: " if whose else ""
     if frame.empty:
-        return f"No active contract ends in {expiry_window_text(months)}."
+        return f"{lead}no active contract ends in {expiry_window_text(months)}." if whose else \
+            f"No active contract ends in {expiry_window_text(months)}."
     red_line = int(load_rules().by_column("months_to_main_contract_end").amber)
     soon = frame[frame["months_to_end"] <= red_line]
     largest = frame.sort_values("annual_value", ascending=False).iloc[0]
     mutuals = frame["mutual_id"].nunique()
     shown = (f" Showing the {shown_mutuals} of {mutuals} mutuals with the most value ending."
              if shown_mutuals is not None and shown_mutuals < mutuals else "")
-    return (f"{fmt.money(soon['annual_value'].sum())} a year across {len(soon)} contract(s) ends within {red_line} months, "
+    return (f"{lead}{fmt.money(soon['annual_value'].sum())} a year across {len(soon)} contract(s) ends within "
+            f"{red_line} months, "
             f"{fmt.money(frame['annual_value'].sum())} within {months}. Largest: {cap(largest['mutual_name'])}'s "
-            f"{fmt.money(largest['annual_value'])} contract with {cap(largest['commissioner_name'])}, ending in "
-            f"{fmt.month_count(largest['months_to_end'])}.{shown}")
+            f"{fmt.money(largest['annual_value'])} contract with {cap(largest['commissioner_name'])}, ending "
+            f"{fmt.month_count(largest['months_to_end'], 'in')}.{shown}")
 
 
 def dependency_frame(indicators: pd.DataFrame) -> pd.DataFrame:
-    """The mutuals with both a parent income share and an engagement trend, with display text."""
+    """The trading mutuals with both a parent income share and an engagement trend, with display text."""
     columns = ["mutual_id", "name", "overall_status", "parent_income_share", "engagement_change_from_peak"]
-    frame = indicators[columns].dropna(subset=["parent_income_share", "engagement_change_from_peak"]).copy()
-    frame["status_label"] = frame["overall_status"].map(fmt.overall_label)
+    frame = indicators.loc[indicators["stage"] == "trading", columns].dropna(subset=["parent_income_share", "engagement_change_from_peak"]).copy()
+    # The word only: the scatter's own marker (colour and shape, in its legend) stands for the status, so a
+    # ladder symbol (● ◑ …) beside a different marker would mislead.
+    frame["status_label"] = frame["overall_status"].map(lambda s: fmt.status_style(s).word)
     frame["dependency_text"] = frame["parent_income_share"].map(fmt.percent)
     frame["change_text"] = frame["engagement_change_from_peak"].map(fmt.score_change)
     return frame
@@ -241,7 +305,7 @@ def dependency_scatter(frame: pd.DataFrame, rules: Rules | None = None) -> alt.C
         color=alt.Color("status_label:N", title="Overall status", scale=_status_scale(order),
                         legend=alt.Legend(orient="bottom", columns=3)),
         shape=alt.Shape("status_label:N", title="Overall status", legend=alt.Legend(orient="bottom", columns=3),
-                        scale=alt.Scale(domain=[fmt.overall_label(s) for s in order],
+                        scale=alt.Scale(domain=[fmt.status_style(s).word for s in order],
                                         range=["cross", "triangle-up", "diamond", "circle", "square", "square"])),
         tooltip=[alt.Tooltip("name:N", title="Mutual"), alt.Tooltip("dependency_text:N", title="Parent share"),
                  alt.Tooltip("change_text:N", title="Change from peak"),
@@ -250,14 +314,17 @@ def dependency_scatter(frame: pd.DataFrame, rules: Rules | None = None) -> alt.C
     return alt.layer(shade, shade_label, guides, hguide, points).properties(height=380)
 
 
-def dependency_caption(frame: pd.DataFrame, rules: Rules | None = None) -> str:
+def dependency_caption(frame: pd.DataFrame, rules: Rules | None = None, trading: int | None = None) -> str:
+    """'2 of the 9 trading mutuals with both values (of 16 trading) sit in the risky quadrant …'."""
     rules = rules or load_rules()
     if frame.empty:
-        return "No mutual has both a parent income share and an engagement trend to plot."
+        return "No trading mutual has both a parent income share and an engagement trend to plot."
     x_cut = rules.by_column("parent_income_share").amber
     y_cut = rules.by_column("engagement_change_from_peak").amber
     risky = frame[(frame["parent_income_share"] > x_cut) & (frame["engagement_change_from_peak"] < y_cut)]
     names = ", ".join(risky.sort_values("engagement_change_from_peak")["name"].head(3).map(cap))
     more = f" (e.g. {names})" if names else ""
-    return (f"{len(risky)} of {len(frame)} mutuals sit in the risky quadrant: over {fmt.percent(x_cut)} of income "
+    of = f" (of {trading} trading)" if trading is not None and trading != len(frame) else ""
+    return (f"{len(risky)} of the {len(frame)} trading mutuals with a parent income share and an engagement trend"
+            f"{of} sit in the risky quadrant: over {fmt.percent(x_cut)} of income "
             f"from the parent and engagement down more than {abs(y_cut):.1f} points from its peak{more}.")

@@ -15,12 +15,19 @@ characters is prefixed with ``'``, which spreadsheets show as text and do not ev
   with no ``0.30000000000000004`` noise) and ``\\n`` line endings; a field holding a line break or a
   carriage return is always quoted.
 
+- An app download starts with one comment row (``comment=``): ``# <mutual or commissioner> · as of … ·
+  source … · Synthetic data``, one quoted cell that begins with ``#`` (never a formula; control characters
+  become spaces). Read such a file with ``skiprows=1``. The CLI writes no comment row (its output stays
+  plain machine-readable CSV) unless asked.
+
 No Streamlit here: pages call :func:`to_csv_bytes`, the CLI :func:`write_csv`.
 """
 
 from __future__ import annotations
 
+import csv
 import io
+import re
 from typing import TextIO
 
 import pandas as pd
@@ -77,18 +84,35 @@ def _unix_line_ends(text: str) -> str:
     return '"'.join(parts)
 
 
-def to_csv_text(frame: pd.DataFrame, *, float_format: str = FLOAT_FORMAT) -> str:
-    """``frame`` (no index) as guarded CSV text, ``\n`` between rows."""
+COMMENT = "# "
+
+
+def comment_row(text: str) -> str:
+    """``text`` as the first row of a CSV: one cell beginning with ``# ``, on one line, quoted when needed."""
+    flat = " ".join(re.sub(r"[\x00-\x1f\x7f\u2028\u2029]", " ", str(text)).split())
     buffer = io.StringIO()
-    guard_frame(frame).to_csv(buffer, index=False, float_format=float_format, lineterminator="\r\n")
-    return _unix_line_ends(buffer.getvalue())
+    csv.writer(buffer, lineterminator="\n").writerow([guard_text(COMMENT + flat)])
+    return buffer.getvalue()
 
 
-def write_csv(frame: pd.DataFrame, target: TextIO, *, float_format: str = FLOAT_FORMAT) -> None:
-    """Write ``frame`` as guarded CSV text to ``target`` (a text stream, e.g. ``sys.stdout``)."""
-    target.write(to_csv_text(frame, float_format=float_format))
+def to_csv_text(frame: pd.DataFrame, *, float_format: str = FLOAT_FORMAT, comment: str | None = None) -> str:
+    """``frame`` (no index) as guarded CSV text, ``\n`` between rows; ``comment`` (if any) as a first row."""
+    buffer = io.StringIO()
+    if comment is not None:
+        buffer.write(comment_row(comment))
+    body = io.StringIO()
+    guard_frame(frame).to_csv(body, index=False, float_format=float_format, lineterminator="\r\n")
+    return buffer.getvalue() + _unix_line_ends(body.getvalue())
 
 
-def to_csv_bytes(frame: pd.DataFrame, *, float_format: str = FLOAT_FORMAT) -> bytes:
-    """``frame`` as guarded CSV, UTF-8 encoded with no BOM (what a download button sends)."""
-    return to_csv_text(frame, float_format=float_format).encode("utf-8")
+def write_csv(frame: pd.DataFrame, target: TextIO, *, float_format: str = FLOAT_FORMAT,
+              comment: str | None = None) -> None:
+    """Write ``frame`` as guarded CSV text to ``target`` (a text stream, e.g. ``sys.stdout``); no comment
+    row unless ``comment`` is given."""
+    target.write(to_csv_text(frame, float_format=float_format, comment=comment))
+
+
+def to_csv_bytes(frame: pd.DataFrame, *, float_format: str = FLOAT_FORMAT, comment: str | None = None) -> bytes:
+    """``frame`` as guarded CSV, UTF-8 encoded with no BOM (what a download button sends), with the
+    ``comment`` row first when given."""
+    return to_csv_text(frame, float_format=float_format, comment=comment).encode("utf-8")

@@ -34,8 +34,8 @@ def leadership(r: Row) -> list[str]:
         out.append("No year of the five-year plan can be compared with actual income yet.")
     out.append(_either(r, "months_since_strategy_session",
                        lambda: f"The leadership team last took time out "
-                               f"{fmt.month_count(r['months_since_strategy_session'])} "
-                               f"ago ({fmt.day(r.get('last_session_date'))}).",
+                               f"{fmt.month_count(r['months_since_strategy_session'], 'ago')} "
+                               f"({fmt.day(r.get('last_session_date'))}).",
                        "No leadership strategy session is on record."))
     return out
 
@@ -69,8 +69,8 @@ def engagement(r: Row, innovations: pd.DataFrame, rules: Rules, min_respondents:
 
 def relationship(r: Row) -> list[str]:
     out = [_either(r, "months_to_main_contract_end",
-                   lambda: f"The main contract ({fmt.money(r['main_contract_value'])} a year) ends in "
-                           f"{fmt.month_count(r['months_to_main_contract_end'])}, "
+                   lambda: f"The main contract ({fmt.money(r['main_contract_value'])} a year) ends "
+                           f"{fmt.month_count(r['months_to_main_contract_end'], 'in')}, "
                            f"on {fmt.day(r['main_contract_end_date'])}.",
                    "No contract is active on this date.")]
     if _has(r, "parent_income_share"):
@@ -78,8 +78,8 @@ def relationship(r: Row) -> list[str]:
                   if _has(r, "value_ending_12m_share") else ".")
         out.append(f"{fmt.percent(r['parent_income_share'])} of income comes from the parent commissioner{ending}")
     if _has(r, "months_since_relationship_review"):
-        out.append(f"The last commissioner review was {fmt.month_count(r['months_since_relationship_review'])} "
-                   f"ago, rated {fmt.rating5(r['relationship_rating'])}.")
+        out.append(f"The last commissioner review was {fmt.month_count(r['months_since_relationship_review'], 'ago')}"
+                   f", rated {fmt.rating5(r['relationship_rating'])}.")
     return out
 
 

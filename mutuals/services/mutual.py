@@ -41,6 +41,13 @@ class MutualView:
     reviews: pd.DataFrame
     min_respondents: int
     commentary: dict[str, list[str]] = field(default_factory=dict)
+    requested_as_of: date | None = None  # the date asked for; ``as_of`` is earlier when the mutual had ceased
+    ceased_on: date | None = None        # the ceased date when it falls on or before the date asked for
+
+    @property
+    def is_ceased(self) -> bool:
+        """Whether the view is cut at the mutual's ceased date (figures, cards and charts end there)."""
+        return self.ceased_on is not None
 
     @property
     def name(self) -> str:
@@ -68,6 +75,11 @@ class MutualView:
     @property
     def years_since_spin_out(self) -> float:
         return (pd.Timestamp(self.as_of) - pd.Timestamp(self.profile["spin_out_date"])).days / 365.25
+
+
+def ceased_banner(view: MutualView) -> str | None:
+    """'Ceased on 18 Jun 2015: figures are as of that date.' for a view cut at the ceased date, else None."""
+    return f"Ceased on {fmt.day(view.ceased_on)}: figures are as of that date." if view.is_ceased else None
 
 
 def _record(frame: pd.DataFrame) -> dict:
@@ -136,7 +148,10 @@ def load_mutual(db: QueryRunner, mutual_id: str, as_of: date | None = None, *,
     for key in ("spin_out_date", "options_appraisal_date", "ceased_date"):
         if not fmt.is_missing(profile.get(key)):
             profile[key] = _as_date(profile[key])
-    as_of = resolve_as_of(db, as_of)
+    requested = resolve_as_of(db, as_of)
+    ceased = profile.get("ceased_date") if profile.get("status") == "ceased" else None
+    ceased_on = ceased if ceased is not None and not fmt.is_missing(ceased) and ceased <= requested else None
+    as_of = ceased_on or requested  # a ceased mutual's story ends on its ceased date
     previous_as_of = year_earlier(as_of)
     common = {"scope": [mutual_id], "min_respondents": min_resp}
     now = _record(compute_indicators(db, as_of, **common))
@@ -147,11 +162,14 @@ def load_mutual(db: QueryRunner, mutual_id: str, as_of: date | None = None, *,
     info = db.query("dataset_info")
     synthetic = dict(zip(info["key"], info["value"])).get("synthetic", "").lower() == "true"
     by_mutual = {"mutual_id": mutual_id, "as_of": as_of}
+    financials = db.query("mutual_financials", **by_mutual)
+    if ceased_on is not None:  # no plan year after the mutual stopped trading
+        financials = financials[pd.to_datetime(financials["year_end"]) <= pd.Timestamp(as_of)].reset_index(drop=True)
     view = MutualView(
         mutual_id=mutual_id, as_of=as_of, previous_as_of=previous_as_of, synthetic=synthetic,
         profile=profile, indicators=now, previous=before,
         sector_medians=sector_medians(sector_frame),
-        financials=db.query("mutual_financials", **by_mutual),
+        financials=financials,
         waves=db.query("mutual_waves", **by_mutual, min_respondents=min_resp),
         groups=db.query("mutual_engagement_groups", **by_mutual, min_respondents=min_resp),
         sector_engagement=db.query("sector_engagement_bands", sector=sector, as_of=as_of,
@@ -161,6 +179,6 @@ def load_mutual(db: QueryRunner, mutual_id: str, as_of: date | None = None, *,
         innovations=db.query("mutual_innovations", **by_mutual),
         contracts=db.query("mutual_contracts", **by_mutual),
         reviews=db.query("mutual_reviews", **by_mutual),
-        min_respondents=min_resp,
+        min_respondents=min_resp, requested_as_of=requested, ceased_on=ceased_on,
     )
     return MutualView(**{**view.__dict__, "commentary": commentary(view)})

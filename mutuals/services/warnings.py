@@ -16,11 +16,11 @@ from mutuals.rules import load_rules
 
 
 def _contract(r: dict) -> str:
-    text = (f"Largest contract ({fmt.money(r['main_contract_value'])} a year) ends in "
-            f"{fmt.month_count(r['months_to_main_contract_end'])}")
+    text = (f"Largest contract ({fmt.money(r['main_contract_value'])} a year) ends "
+            f"{fmt.month_count(r['months_to_main_contract_end'], 'in')}")
     if fmt.is_missing(r.get("months_since_relationship_review")):
         return text + "; no commissioner review on record."
-    return text + f"; last commissioner review {fmt.month_count(r['months_since_relationship_review'])} ago."
+    return text + f"; last commissioner review {fmt.month_count(r['months_since_relationship_review'], 'ago')}."
 
 
 def _early_peak(r: dict) -> str:
@@ -60,7 +60,7 @@ RED_WARNINGS: list[tuple[str, int, Callable[[dict], str]]] = [
                                                 f"Staff innovations embedded: {fmt.per100(r['innovations_per_100_staff'])}."),
 ]
 
-COLUMNS = ["mutual_id", "name", "overall_status", "severity", "indicator", "warning"]
+COLUMNS = ["mutual_id", "name", "overall_status", "severity", "area", "indicator", "warning"]
 CONTEXT = ["peak_phase", "engagement_change_from_peak", "main_contract_value", "months_to_main_contract_end",
            "months_since_relationship_review"]
 
@@ -94,12 +94,13 @@ def early_warnings(indicators: pd.DataFrame) -> pd.DataFrame:
     wanted = list(dict.fromkeys(["mutual_id", "name", "overall_status", "stage", "reds", "early_peak"]
                                 + [c for c, _, _ in RED_WARNINGS] + statuses + CONTEXT))
     rows = []
-    ranks = load_rules().overall_rank
+    rules = load_rules()
+    ranks = rules.overall_rank
     for r in flagged[wanted].to_dict("records"):
         rank = ranks.get(r["overall_status"], 9)
         for weight, column, text in warnings_for(r):
-            rows.append((r["mutual_id"], r["name"], r["overall_status"], rank * 100 + weight, column, text,
-                         -int(r.get("reds", 0))))
+            rows.append((r["mutual_id"], r["name"], r["overall_status"], rank * 100 + weight,
+                         rules.by_column(column).area, column, text, -int(r.get("reds", 0))))
     frame = pd.DataFrame(rows, columns=COLUMNS + ["_reds"]).sort_values(["severity", "_reds", "name"], kind="stable")
     return frame[COLUMNS].reset_index(drop=True)
 
@@ -114,3 +115,55 @@ def count_warnings(indicators: pd.DataFrame) -> int:
         if sentence is not None:
             total += int((trading & (indicators[f"{column}_status"] == "red").to_numpy()).sum())
     return total
+
+
+# --------------------------------------------------------------------------- one block per mutual
+
+BLOCK_COLUMNS = ["mutual_id", "name", "overall_status", "shown", "further"]
+
+
+def mutuals_with_warnings(warnings: pd.DataFrame, area: str | None = None) -> list[str]:
+    """The ids of the mutuals with a warning (in ``area``, an area key, if given), most severe first.
+
+    ``warnings`` is :func:`early_warnings`' table, already in severity order, so a mutual's place is
+    that of its most severe warning.
+    """
+    frame = warnings if area is None else warnings[warnings["area"] == area]
+    return list(dict.fromkeys(frame["mutual_id"]))
+
+
+def _about(reason: str, area_short: str) -> bool:
+    """True when a roll-up reason names the area before its colon ('Finance red: …', 'Relationship: …')."""
+    head = reason.split(":", 1)[0]
+    return area_short in head
+
+
+def warning_blocks(warnings: pd.DataFrame, reasons: dict[str, tuple[str, ...]], area: str | None = None,
+                   shown: int = 3) -> pd.DataFrame:
+    """One block per mutual in ``reasons`` (ids, in the order given), with its status and deciding reasons.
+
+    ``shown``: the first (at most ``shown``) deciding reasons, in the words of the area roll-up
+    (:func:`mutuals.services.rollup.overall_reasons`); with an ``area``, only the reasons about that area
+    (or, when none is, that area's warnings). ``further``: everything else the block can list (the other
+    reasons, then each warning in scope), so the page can say "+2 more".
+    """
+    rules = load_rules()
+    short = rules.area(area).short if area else None
+    by_mutual = {m: g for m, g in warnings.groupby("mutual_id", sort=False)}
+    rows = []
+    for mutual_id, all_reasons in reasons.items():
+        found = by_mutual.get(mutual_id)
+        if found is None:
+            continue
+        if area:
+            found = found[found["area"] == area]
+            if found.empty:
+                continue
+        sentences = list(found["warning"])
+        deciding = [r for r in all_reasons if short is None or _about(r, short)]
+        if not deciding:
+            deciding, sentences = sentences, []
+        first = found.iloc[0]
+        rows.append((mutual_id, first["name"], first["overall_status"], tuple(deciding[:shown]),
+                     tuple(deciding[shown:]) + tuple(sentences)))
+    return pd.DataFrame(rows, columns=BLOCK_COLUMNS)

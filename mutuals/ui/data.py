@@ -124,20 +124,31 @@ def _portfolio(*, path: str, version: Version, as_of: date, filters: tuple[tuple
 
 
 @dataclass(frozen=True)
+class ExpiryChart:
+    """The expiry timeline for one set of contracts: its spec (None when none ends in the window), caption, table."""
+
+    spec: dict | None
+    caption: str
+    table: pd.DataFrame
+
+
+@dataclass(frozen=True)
 class PortfolioCharts:
     """The portfolio page's charts as ready Vega-Lite specs, with their captions and tables."""
 
     matrix_html: str
     matrix_caption: str
-    matrix_names: dict[str, str]      # mutual_id -> name, in matrix order
+    matrix_names: dict[str, str]      # mutual_id -> name, in matrix order (trading mutuals only)
     matrix_rows: pd.DataFrame         # the rows shown, with overall_reasons
-    expiry: dict | None
-    expiry_caption: str
+    expiry: ExpiryChart               # the commissioner's own contracts, or all contracts without a commissioner
+    expiry_all: ExpiryChart | None    # with a commissioner: the mutuals' contracts with everyone (the toggle)
     expiry_window: str                # 'the next 36 months'
-    expiry_table: pd.DataFrame
     dependency: dict | None
     dependency_caption: str
-    warnings: pd.DataFrame            # the most severe warnings, for display
+    warnings: pd.DataFrame            # every warning of the trading mutuals, most severe first (the CSV)
+    warning_blocks: dict[str | None, tuple[pd.DataFrame, int]]  # area key (None = all) -> (blocks shown, total)
+    ceased: pd.DataFrame              # mutual_id, name, ceased_date
+    not_yet_spun_out: pd.DataFrame    # mutual_id, name, spin_out_date
 
 
 @dataclass(frozen=True)
@@ -148,47 +159,66 @@ class PortfolioBundle:
     charts: PortfolioCharts | None    # None when no mutual matches the filters
 
 
-WARNINGS_SHOWN = 25
+WARNING_BLOCKS_SHOWN = 10
 
 
-def _portfolio_charts(view, as_of: date, link_query: str) -> PortfolioCharts:
+def _expiry_chart(contracts: pd.DataFrame, view, as_of: date, whose: str = "") -> ExpiryChart:
     from mutuals.charts import portfolio as charts
 
-    rows = view.with_reasons(charts.matrix_rows(view.indicators))
-    expiring = charts.expiry_frame(view.contracts, view.indicators, as_of)
+    expiring = charts.expiry_frame(contracts, view.indicators, as_of)
     shown = charts.timeline_rows(expiring)
+    return ExpiryChart(spec=charts.expiry_timeline(shown, as_of).to_dict(validate=False) if len(shown) else None,
+                       caption=charts.expiry_caption(expiring, shown["mutual_id"].nunique(), whose=whose),
+                       table=expiring.drop(columns=["value_text", "dependency_text", "months_text"]))
+
+
+def _portfolio_charts(view, as_of: date, link_query: str, commissioner_name: str = "") -> PortfolioCharts:
+    from mutuals.charts import portfolio as charts
+    from mutuals.rules import load_rules
+
+    rows = view.with_reasons(charts.matrix_rows(view.indicators))
     scatter = charts.dependency_frame(view.indicators)
+    warnings = view.all_warnings()
+    blocks = {area: view.warning_blocks(area, WARNING_BLOCKS_SHOWN, warnings)
+              for area in [None, *(a.key for a in load_rules().areas)]}
+    own = view.own_contracts is not None
+    whose = f"{commissioner_name or 'The commissioner'}'s own contracts" if own else ""
     # Specs skip Altair's schema check here (tests/test_portfolio_charts.py validates every builder).
     return PortfolioCharts(
         matrix_html=charts.status_matrix_html(rows, link_query),
         matrix_caption=charts.matrix_caption(view.indicators, shown=len(rows)),
         matrix_names=dict(zip(rows["mutual_id"], rows["name"])),
         matrix_rows=rows,
-        expiry=charts.expiry_timeline(shown, as_of).to_dict(validate=False) if len(shown) else None,
-        expiry_caption=charts.expiry_caption(expiring, shown["mutual_id"].nunique()),
+        expiry=_expiry_chart(view.own_contracts if own else view.contracts, view, as_of, whose),
+        expiry_all=_expiry_chart(view.contracts, view, as_of, "All contracts of these mutuals") if own else None,
         expiry_window=charts.expiry_window_text(),
-        expiry_table=expiring.drop(columns=["value_text", "dependency_text", "months_text"]),
         dependency=charts.dependency_scatter(scatter).to_dict(validate=False) if len(scatter) else None,
-        dependency_caption=charts.dependency_caption(scatter),
-        warnings=view.top_warnings(WARNINGS_SHOWN),
+        dependency_caption=charts.dependency_caption(scatter, trading=len(view.selection)),
+        warnings=warnings,
+        warning_blocks=blocks,
+        ceased=view.ceased(),
+        not_yet_spun_out=view.not_yet_spun_out(),
     )
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _portfolio_bundle(*, path: str, version: Version, as_of: date, filters: tuple[tuple[str, Any], ...],
-                      link_query: str) -> PortfolioBundle:
+                      link_query: str, commissioner_name: str) -> PortfolioBundle:
     view = _portfolio(path=path, version=version, as_of=as_of, filters=filters)
-    return PortfolioBundle(view=view, charts=None if view.is_empty else _portfolio_charts(view, as_of, link_query))
+    return PortfolioBundle(view=view, charts=None if view.is_empty else _portfolio_charts(
+        view, as_of, link_query, commissioner_name))
 
 
-def portfolio_bundle(*, as_of: date, link_query: str = "", **filters: Any) -> PortfolioBundle:
+def portfolio_bundle(*, as_of: date, link_query: str = "", commissioner_name: str = "",
+                     **filters: Any) -> PortfolioBundle:
     """The portfolio page's cached bundle for these filters (``Filters.query_kwargs()``: the scope included).
 
-    ``link_query`` is appended to the matrix's links to mutual pages (the current filters).
+    ``link_query`` is appended to the matrix's links to mutual pages (the current filters);
+    ``commissioner_name`` names the commissioner's own contracts in the expiry caption.
     """
     path, version = _current()
     return _portfolio_bundle(path=path, version=version, as_of=as_of, filters=_frozen(filters),
-                             link_query=link_query)
+                             link_query=link_query, commissioner_name=commissioner_name)
 
 
 def portfolio(*, as_of: date, **filters: Any):

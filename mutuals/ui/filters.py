@@ -68,10 +68,13 @@ def parse_date(value: str) -> date | None:
 
 
 def parse_section(value: str, sections: Sequence[str]) -> int | None:
-    """The index of a ``section`` value: a section name, or a slide number of at most three ASCII digits
-    (wrapping round); None when it is neither. Never raises (``²`` and 5,000 nines are just invalid)."""
+    """The index of a ``section`` value: a section name (``finance-1`` is the same slide as ``finance``), or a
+    slide number of at most three ASCII digits (wrapping round); None when it is neither. Never raises
+    (``²`` and 5,000 nines are just invalid)."""
     if value in sections:
         return list(sections).index(value)
+    if value.endswith("-1") and value[:-2] in sections:
+        return list(sections).index(value[:-2])
     if value.isascii() and value.isdigit() and len(value) <= SECTION_DIGITS:
         return int(value) % len(sections)
     return None
@@ -84,8 +87,10 @@ def section_index(sections: Sequence[str]) -> int:
         return 0
     index = parse_section(value, sections)
     if index is None:
-        st.info(f"The section {quoted(value)} in the link is not one of {', '.join(sections)}; "
-                f"showing {md_text(sections[0])}.", icon=":material/info:")
+        names = [name for name in sections if not re.search(r"-[0-9]+$", name)]  # 'finance', not 'finance-2'
+        numbered = " (or a numbered slide of one, such as “finance-2”)" if len(names) < len(sections) else ""
+        st.info(f"The section {quoted(value)} in the link is not one of {md_text(', '.join(names))}{numbered} "
+                f"or a slide number; showing {md_text(sections[0])}.", icon=":material/info:")
         return 0
     return index
 

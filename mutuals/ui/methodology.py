@@ -122,8 +122,9 @@ def render(sections: list[Section], charts: dict[str, Callable[[Section], None]]
     keep_anchor_in_view()
 
 
-def backtest_parts(bundle) -> tuple[Callable[[Section], None], Callable[[Section], None]]:
-    """The backtest section's chart (caption: the takeaway) and its CSV downloads, from the page's bundle."""
+def backtest_parts(bundle, context=None) -> tuple[Callable[[Section], None], Callable[[Section], None]]:
+    """The backtest section's chart (caption: the takeaway) and its CSV downloads, from the page's bundle;
+    ``context`` (a :class:`mutuals.charts.export.ExportContext`) is what their exports say they are about."""
     from mutuals.services import backtest_tables as bt_text
     from mutuals.ui import components
 
@@ -133,12 +134,15 @@ def backtest_parts(bundle) -> tuple[Callable[[Section], None], Callable[[Section
         if bundle.event_rate is None:
             st.info(md(section.takeaway), icon=":material/info:")
             return
-        components.chart(bundle.event_rate, section.takeaway, "backtest-event-rate")
+        components.chart(bundle.event_rate, section.takeaway, "backtest-event-rate", context=context,
+                         title="Backtest: adverse-event rate by overall status")
 
     def downloads(section: Section) -> None:
         if result.is_empty:
             return
-        components.csv_download(lambda: bt_text.backtest_tables(result), "backtest tables", "backtest-tables")
-        components.csv_download(lambda: result.rows, "backtest rows (one per mutual and date)", "backtest-rows")
+        components.csv_download(lambda: bt_text.backtest_tables(result), "backtest tables", "backtest-tables",
+                                context=context)
+        components.csv_download(lambda: result.rows, "backtest rows (one per mutual and date)", "backtest-rows",
+                                context=context)
 
     return chart, downloads

@@ -45,10 +45,16 @@ def test_landing_page_shows_headlines(page):
     wait_for_metrics(page)
     assert_no_errors(page)
     expect(page.locator("h1").first).to_have_text("Portfolio")
-    expect(metric_value(page, "Mutuals")).to_have_text("4")
+    expect(metric_value(page, "Mutuals (trading)")).to_have_text("3")
     m = metric_values(page)
-    assert m["Mutuals"] == "4" and m["Staff"] == "300"
-    assert m["Annual contract value"] == "£10.9m"
+    assert m["Mutuals (trading)"] == "3" and m["Staff"] == "260"
+    assert m["Contract value"] == "£10.9m"
+    # the labels are short enough to show in full (no ellipsis): the definition is in the help
+    labels = page.get_by_test_id("stMetricLabel")
+    assert labels.count() == 10
+    for i in range(labels.count()):  # e.g. "Ending ≤ 12 months", "Mutuals (trading)", the status words
+        fits = labels.nth(i).evaluate("e => [e, ...e.querySelectorAll('*')].every(x => x.scrollWidth <= x.clientWidth + 1)")
+        assert fits, labels.nth(i).inner_text()
     expect(page.get_by_test_id("stSidebar").get_by_text("SYNTHETIC SAMPLE DATA", exact=True)).to_be_visible()
     expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
     full_page_screenshot(page, "test_landing_page_shows_headlines")
@@ -59,7 +65,7 @@ def test_sector_filter_through_the_sidebar(page):
 
     page.goto("/")
     wait_for_metrics(page)
-    expect(metric_value(page, "Mutuals")).to_have_text("4")
+    expect(metric_value(page, "Mutuals (trading)")).to_have_text("3")
 
     sector = sidebar_widget(page, "stMultiSelect", "Sector")
     sector.get_by_role("combobox").click()
@@ -67,11 +73,11 @@ def test_sector_filter_through_the_sidebar(page):
     page.keyboard.press("Escape")  # close the dropdown (a multiselect keeps it open)
 
     page.wait_for_url(lambda url: "sector=" in url)
-    expect(metric_value(page, "Mutuals")).to_have_text("1")
+    expect(metric_value(page, "Mutuals (trading)")).to_have_text("1")
     wait_for_metrics(page)
     assert_no_errors(page)
     m = metric_values(page)
-    assert (m["Mutuals"], m["Staff"], m["Annual contract value"]) == ("1", "200", "£10.0m")
+    assert (m["Mutuals (trading)"], m["Staff"], m["Contract value"]) == ("1", "200", "£10.0m")
     assert query(page)["sector"] == [HSC]
     expect(sector.get_by_test_id("stMultiSelectTagsContainer")).to_contain_text(HSC)
     full_page_screenshot(page, "test_sector_filter_through_the_sidebar")
@@ -86,7 +92,7 @@ def test_shared_link_restores_the_view(page):
     commissioner = sidebar_widget(page, "stSelectbox", "Commissioner")
     expect(commissioner.get_by_role("combobox")).to_have_value("Northvale Borough Council")
     expect(page.locator("h1").first).to_have_text("Portfolio · Northvale Borough Council")
-    expect(metric_value(page, "Mutuals")).to_have_text("1")
+    expect(metric_value(page, "Mutuals (trading)")).to_have_text("1")
     expect(sidebar_widget(page, "stMultiSelect", "Sector")).to_contain_text(HSC)
     params = query(page)
     assert params["commissioner"] == ["C1"] and params["sector"] == [HSC]  # the link survives the run
@@ -103,7 +109,26 @@ def test_bad_link_renders_with_a_notice(page):
     expect(notices.filter(has_text="“garbage”")).to_be_visible()
     wait_for_metrics(page)
     assert_no_errors(page)
-    expect(metric_value(page, "Mutuals")).to_have_text("4")  # falls back to everything
+    expect(metric_value(page, "Mutuals (trading)")).to_have_text("3")  # falls back to everything
     expect(page.locator("h1").first).to_have_text("Portfolio")
     assert "commissioner" not in query(page) and "as_of" not in query(page)
     full_page_screenshot(page, "test_bad_link_renders_with_a_notice")
+
+
+def test_commissioner_own_contracts_and_the_toggle_in_the_link(page):
+    """C3 buys K4 (M1, 2m) and K5 (M2, 0.9m); all contracts of M1 and M2 come to 10.9m."""
+    from playwright.sync_api import expect
+
+    page.goto("/?commissioner=C3")
+    wait_for_metrics(page)
+    assert_no_errors(page)
+    expect(metric_value(page, "Own contract value")).to_have_text("£2.9m")
+    expect(metric_value(page, "All contract value")).to_have_text("£10.9m")
+    expect(page.get_by_text("All contracts of these mutuals", exact=False).first).to_be_visible()
+    captions = page.get_by_test_id("stCaptionContainer")
+    expect(captions.filter(has_text="Eastfold District Council's own contracts: ")).to_be_visible()
+    page.get_by_test_id("stCheckbox").filter(has_text="Include the mutuals' contracts").locator("label").click()
+    page.wait_for_url(lambda url: "all_contracts=true" in url)
+    expect(captions.filter(has_text="All contracts of these mutuals: ")).to_be_visible()
+    assert_no_errors(page)
+    full_page_screenshot(page, "test_commissioner_own_contracts_and_the_toggle_in_the_link")

@@ -84,6 +84,7 @@ def mutual_charts(view) -> dict[str, list[ChartSpec]]:
     fin, as_of = view.financials, view.as_of
     waves, n = view.waves, view.min_respondents
     parent = view.profile.get("parent_commissioner_id")
+    until = getattr(view, "ceased_on", None)  # a ceased mutual's charts end on its ceased date
 
     def spec(key: str, chart: alt.TopLevelMixin, caption: str) -> ChartSpec:
         title = chart.title.text if isinstance(chart.title, alt.TitleParams) else str(chart.title)
@@ -93,20 +94,20 @@ def mutual_charts(view) -> dict[str, list[ChartSpec]]:
         "leadership": [
             spec("plan-income", plan_income_chart(fin), plan_income_caption(fin)),
             spec("non-parent-share", non_parent_share_chart(fin), non_parent_share_caption(fin)),
-            spec("strategy-sessions", sessions_chart(view.sessions, as_of), sessions_caption(view.sessions, as_of)),
+            spec("strategy-sessions", sessions_chart(view.sessions, as_of, until), sessions_caption(view.sessions, as_of)),
         ],
         "engagement": [
             spec("engagement-journey",
-                 engagement_journey_chart(waves, view.sector_engagement, view.profile, as_of, n),
+                 engagement_journey_chart(waves, view.sector_engagement, view.profile, as_of, n, until),
                  engagement_journey_caption(waves, view.sector_engagement, n, as_of)),
-            spec("engagement-subscores", subscores_chart(waves, n), subscores_caption(waves, n)),
+            spec("engagement-subscores", subscores_chart(waves, n, until), subscores_caption(waves, n)),
             spec("response-rate", response_rate_chart(waves, n), response_rate_caption(waves)),
             spec("innovation-pipeline", innovation_chart(view.innovations), innovation_caption(view.innovations)),
         ],
         "relationship": [
-            spec("contracts", contract_gantt(view.contracts, as_of, parent), contract_caption(view.contracts, as_of)),
+            spec("contracts", contract_gantt(view.contracts, as_of, parent, until), contract_caption(view.contracts, as_of)),
             spec("income-sources", income_sources_chart(fin), income_sources_caption(fin)),
-            spec("relationship-reviews", reviews_chart(view.reviews), reviews_caption(view.reviews)),
+            spec("relationship-reviews", reviews_chart(view.reviews, until), reviews_caption(view.reviews)),
         ],
         "finance": [
             spec(metric.replace("_", "-"), finance_chart(fin, view.sector_finance, metric),

@@ -104,9 +104,13 @@ def no_data_chart(title: str, message: str, height: int = 90) -> alt.Chart:
 
 
 def _date_domain(start: pd.Timestamp, end: pd.Timestamp, pad_left: float = 0.02,
-                 pad_right: float = 0.02) -> list[str]:
+                 pad_right: float = 0.02, until: Any = None) -> list[str]:
+    """A padded date domain; with ``until`` (a ceased date) it ends there, never after."""
     span = max(end - start, pd.Timedelta(days=60))
-    return [_iso(start - span * pad_left), _iso(end + span * pad_right)]
+    right = end + span * pad_right
+    if until is not None:
+        right = min(right, pd.Timestamp(until))
+    return [_iso(start - span * pad_left), _iso(right)]
 
 
 def _score_domain(values: list[float], floor: float = 5.0) -> list[float]:
@@ -192,13 +196,18 @@ def _finish(layers: list[alt.Chart], title: str, subtitle: str | list[str] | Non
                           autosize=AUTOSIZE, config=_config())
 
 
-def for_presentation(chart: alt.TopLevelMixin, scale: float = 1.4) -> alt.TopLevelMixin:
-    """The chart with the theme's type enlarged by ``scale`` and a taller plot, for a projector."""
+def for_presentation(chart: alt.TopLevelMixin, scale: float = 1.4, height: int | None = None) -> alt.TopLevelMixin:
+    """The chart with the theme's type enlarged by ``scale`` and a taller plot, for a projector.
+
+    ``height`` (px) sets the plot's height outright, so the chart with its title, axes and legend fits a slide.
+    """
     scaled = chart.copy(deep=True)
     config = theme_config(scale)["config"]
     config["title"] = {**config["title"], **_config(scale).title.to_dict()}
     scaled.config = alt.Config.from_dict(config)
-    height = getattr(scaled, "height", alt.Undefined)
-    if isinstance(height, (int, float)):
-        scaled.height = int(height * min(scale, 1.3))
+    current = getattr(scaled, "height", alt.Undefined)
+    if height is not None and isinstance(current, (int, float)):
+        scaled.height = int(height)
+    elif isinstance(current, (int, float)):
+        scaled.height = int(current * min(scale, 1.3))
     return scaled

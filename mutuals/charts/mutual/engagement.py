@@ -104,8 +104,9 @@ def _peak(scored: pd.DataFrame) -> dict | None:
 
 
 def engagement_journey_chart(waves: pd.DataFrame, sector: pd.DataFrame, profile: dict, as_of: date,
-                             min_respondents: int | None = None) -> alt.TopLevelMixin:
-    """The engagement score over the journey, phases shaded, peak marked, the sector's band behind."""
+                             min_respondents: int | None = None, until: date | None = None) -> alt.TopLevelMixin:
+    """The engagement score over the journey, phases shaded, peak marked, the sector's band behind
+    (with ``until``, a ceased date, the time axis and the sector band end there)."""
     min_respondents = _min_respondents(min_respondents)
     title = "Staff engagement through the spin-out journey"
     spans = phase_spans(waves, profile, as_of)
@@ -115,11 +116,13 @@ def engagement_journey_chart(waves: pd.DataFrame, sector: pd.DataFrame, profile:
         return no_data_chart(title, "No staff survey on record")
     start = min([pd.Timestamp(waves["survey_date"].min())] + list(spans["start"]))
     end = max([pd.Timestamp(waves["survey_date"].max())] + list(spans["end"]))
-    domain = _date_domain(start, end)
+    domain = _date_domain(start, end, until=until)
     x_scale = alt.Scale(domain=domain)
     band = sector.assign(date=pd.to_datetime(sector["survey_year"].astype(int).astype(str) + "-07-01")) \
         if not sector.empty else pd.DataFrame(columns=["date", "median", "q1", "q3", "waves", "survey_year"])
     band = band[(band["date"] >= start - pd.Timedelta(days=183)) & (band["date"] <= end + pd.Timedelta(days=183))]
+    if until is not None:
+        band = band[band["date"] <= pd.Timestamp(until)]
     y_domain = _score_domain(list(scored["engagement_score"]) + list(band["q1"]) + list(band["q3"]))
     y_scale = alt.Scale(domain=y_domain, nice=False, zero=False, clamp=True)
     height = 300
@@ -225,8 +228,10 @@ def engagement_journey_caption(waves: pd.DataFrame, sector: pd.DataFrame, min_re
     return text + supp
 
 
-def subscores_chart(waves: pd.DataFrame, min_respondents: int | None = None) -> alt.TopLevelMixin:
-    """Motivation, involvement and advocacy over the survey waves (colour, shape and dash per sub-score)."""
+def subscores_chart(waves: pd.DataFrame, min_respondents: int | None = None,
+                    until: date | None = None) -> alt.TopLevelMixin:
+    """Motivation, involvement and advocacy over the survey waves (colour, shape and dash per sub-score);
+    with ``until`` (a ceased date) the time axis ends there."""
     min_respondents = _min_respondents(min_respondents)
     title = "Engagement sub-scores"
     if waves.empty:
@@ -242,7 +247,7 @@ def subscores_chart(waves: pd.DataFrame, min_respondents: int | None = None) -> 
     y_domain = _score_domain(list(long["score"]))
     y_scale = alt.Scale(domain=y_domain, nice=False, zero=False, clamp=True)
     start, end = pd.Timestamp(waves["survey_date"].min()), pd.Timestamp(waves["survey_date"].max())
-    x_scale = alt.Scale(domain=_date_domain(start, end, 0.04, 0.04))
+    x_scale = alt.Scale(domain=_date_domain(start, end, 0.04, 0.04, until=until))
     height = 260
     x = alt.X("survey_date:T", title=None, scale=x_scale, axis=_time_axis(start, end))
     y = alt.Y("score:Q", title="Sub-score (0–10)", scale=y_scale)

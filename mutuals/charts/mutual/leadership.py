@@ -146,8 +146,9 @@ def session_gaps(sessions: pd.DataFrame, as_of: date, threshold: float | None = 
     return pd.DataFrame(rows, columns=columns)
 
 
-def sessions_chart(sessions: pd.DataFrame, as_of: date) -> alt.TopLevelMixin:
-    """Timeline of leadership strategy sessions with gaps beyond the indicator's amber line highlighted."""
+def sessions_chart(sessions: pd.DataFrame, as_of: date, until: date | None = None) -> alt.TopLevelMixin:
+    """Timeline of leadership strategy sessions with gaps beyond the indicator's amber line highlighted
+    (with ``until``, a ceased date, the time axis ends there)."""
     title = "Leadership strategy sessions"
     if sessions.empty:
         return no_data_chart(title, "No leadership strategy session on record")
@@ -159,7 +160,7 @@ def sessions_chart(sessions: pd.DataFrame, as_of: date) -> alt.TopLevelMixin:
                              gap_text=sessions["months_since_previous"].map(gap_text))
     gaps = session_gaps(sessions, as_of)
     start, end = pd.Timestamp(points["session_date"].min()), pd.Timestamp(as_of)
-    x_scale = alt.Scale(domain=_date_domain(start, end))
+    x_scale = alt.Scale(domain=_date_domain(start, end, until=until))
     kinds = sorted(points["kind_label"].unique())
     height = max(120, 40 * len(kinds) + 40)
     layers: list[alt.Chart] = []

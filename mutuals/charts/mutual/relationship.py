@@ -49,23 +49,35 @@ def contract_frame(contracts: pd.DataFrame, parent_commissioner_id: str | None =
     return frame
 
 
-def contract_gantt(contracts: pd.DataFrame, as_of: date, parent_commissioner_id: str | None = None
-                   ) -> alt.TopLevelMixin:
-    """Each contract's term (solid) and extension options (pale, dashed), the value and outcome, and today."""
+def contract_gantt(contracts: pd.DataFrame, as_of: date, parent_commissioner_id: str | None = None,
+                   until: date | None = None) -> alt.TopLevelMixin:
+    """Each contract's term (solid) and extension options (pale, dashed), the value and outcome, and today.
+
+    With ``until`` (a ceased date) the chart ends there: terms are cut at it, and each label sits above its bar.
+    """
     title = "Contracts: terms, extension options and outcomes"
     if contracts.empty:
         return no_data_chart(title, "No contract on record")
     frame = contract_frame(contracts, parent_commissioner_id)
     rows = list(frame["row"])
     start = pd.Timestamp(frame["start_date"].min())
-    last = max(pd.Timestamp(frame["label_at"].max()), pd.Timestamp(as_of), start + pd.Timedelta(days=365))
-    # Room on the right of each bar for its label (about 5.8 px a character at 12 px type).
-    origin = start - (last - start) * 0.02
-    plot_width = WIDTH - min(260, 6.2 * frame["row"].str.len().max()) - 24  # less the y-axis labels
-    needed = [(pd.Timestamp(at) - origin) / (1 - min(0.6, (5.8 * len(text) + 12) / plot_width))
-              for at, text in zip(frame["label_at"], frame["label"])]
-    end = max(needed + [(last - origin) * 1.03])
-    x_scale = alt.Scale(domain=[_iso(origin), _iso(origin + end)])
+    if until is not None:
+        stop = pd.Timestamp(until)
+        for column in ("end_date", "max_end_date"):
+            frame[column] = pd.to_datetime(frame[column]).clip(upper=stop)
+        frame["label_at"] = pd.to_datetime(frame["start_date"])
+        origin = start - (stop - start) * 0.02
+        x_scale = alt.Scale(domain=[_iso(origin), _iso(stop)])
+        last = stop
+    else:
+        last = max(pd.Timestamp(frame["label_at"].max()), pd.Timestamp(as_of), start + pd.Timedelta(days=365))
+        # Room on the right of each bar for its label (about 5.8 px a character at 12 px type).
+        origin = start - (last - start) * 0.02
+        plot_width = WIDTH - min(260, 6.2 * frame["row"].str.len().max()) - 24  # less the y-axis labels
+        needed = [(pd.Timestamp(at) - origin) / (1 - min(0.6, (5.8 * len(text) + 12) / plot_width))
+                  for at, text in zip(frame["label_at"], frame["label"])]
+        end = max(needed + [(last - origin) * 1.03])
+        x_scale = alt.Scale(domain=[_iso(origin), _iso(origin + end)])
     commissioners = list(dict.fromkeys(frame.sort_values("commissioner", key=lambda s: ~s.str.endswith("(parent)"))
                                        ["commissioner"]))
     palette = alt.Scale(domain=commissioners, range=[OKABE_ITO[i % 7] for i in range(len(commissioners))])
@@ -87,17 +99,20 @@ def contract_gantt(contracts: pd.DataFrame, as_of: date, parent_commissioner_id:
             x=alt.X("end_date:T", scale=x_scale), x2=alt.X2("max_end_date:T"), y=y, color=colour,
             stroke=alt.Stroke("commissioner:N", sort=commissioners, legend=None, scale=palette),
             tooltip=tooltip))
-    layers.append(alt.Chart(frame).mark_text(align="left", dx=5, color="#222222").encode(
+    above = {"baseline": "bottom", "dy": -8} if until is not None else {}  # labels above the bars
+    layers.append(alt.Chart(frame).mark_text(align="left", dx=5, color="#222222", **above).encode(
         x=alt.X("label_at:T", scale=x_scale), y=y, text=alt.Text("label:N"), tooltip=tooltip))
-    today = pd.DataFrame({"date": [pd.Timestamp(as_of)], "label": [f"As of {fmt.day(as_of)}"]})
+    marker = f"Ceased {fmt.day(until)}" if until is not None else f"As of {fmt.day(as_of)}"
+    today = pd.DataFrame({"date": [pd.Timestamp(until if until is not None else as_of)], "label": [marker]})
     layers.append(alt.Chart(today).mark_rule(color=BLACK, strokeDash=[3, 3], strokeWidth=1.5).encode(
         x=alt.X("date:T", scale=x_scale)))
-    layers.append(alt.Chart(today).mark_text(align="left", baseline="top", dx=4, dy=2, color=BLACK,
-                                             fontWeight="bold").encode(
+    side = {"align": "right", "dx": -4} if until is not None else {"align": "left", "dx": 4}
+    layers.append(alt.Chart(today).mark_text(baseline="top", dy=2, color=BLACK, fontWeight="bold", **side).encode(
         x=alt.X("date:T", scale=x_scale), y=alt.YValue(0), text=alt.Text("label:N")))
-    height = max(100, 30 * len(rows) + 24)
+    height = max(100, (40 if until is not None else 30) * len(rows) + 24)
+    line = "the ceased date: terms are cut there" if until is not None else "the as-of date"
     return _finish(layers, title, "Solid bar: contract term · pale dashed bar: extension options up to the "
-                                  "latest possible end · dashed line: the as-of date", height=height)
+                                  f"latest possible end · dashed line: {line}", height=height)
 
 
 def contract_caption(contracts: pd.DataFrame, as_of: date) -> str:
@@ -168,8 +183,9 @@ def income_sources_caption(financials: pd.DataFrame) -> str:
     return text + f"; {fmt.percent(last['income_non_public'] / last['income_total'])} was non-public income."
 
 
-def reviews_chart(reviews: pd.DataFrame) -> alt.TopLevelMixin:
-    """Commissioner relationship review ratings (1–5) over time, one series per commissioner."""
+def reviews_chart(reviews: pd.DataFrame, until: date | None = None) -> alt.TopLevelMixin:
+    """Commissioner relationship review ratings (1–5) over time, one series per commissioner; with ``until``
+    (a ceased date) the time axis ends there."""
     title = "Commissioner relationship reviews"
     if reviews.empty:
         return no_data_chart(title, "No commissioner review on record")
@@ -181,7 +197,7 @@ def reviews_chart(reviews: pd.DataFrame) -> alt.TopLevelMixin:
                        scale=alt.Scale(domain=names, range=[OKABE_ITO[i % 7] for i in range(len(names))]),
                        legend=alt.Legend(columns=2, labelLimit=260))
     start, end = pd.Timestamp(frame["review_date"].min()), pd.Timestamp(frame["review_date"].max())
-    x = alt.X("review_date:T", title=None, scale=alt.Scale(domain=_date_domain(start, end, 0.04, 0.04)),
+    x = alt.X("review_date:T", title=None, scale=alt.Scale(domain=_date_domain(start, end, 0.04, 0.04, until=until)),
               axis=_time_axis(start, end))
     y = alt.Y("rating:Q", title="Rating (1–5)", scale=alt.Scale(domain=[0.8, 5.2], nice=False),
               axis=alt.Axis(values=[1, 2, 3, 4, 5], format="d"))

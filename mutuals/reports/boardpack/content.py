@@ -17,7 +17,7 @@ import pandas as pd
 from mutuals import formatting as fmt
 from mutuals.escape import cap, plain
 from mutuals.rules import Rules
-from mutuals.services.mutual import FACTORS, MutualView
+from mutuals.services.mutual import FACTORS, MutualView, ceased_banner
 
 SYNTHETIC_NOTICE = "Synthetic data: figures are invented for demonstration"
 KICKER = "BOARD PACK · SUSTAINABILITY OF A PUBLIC SERVICE MUTUAL"
@@ -224,7 +224,8 @@ def pack_data(view: MutualView, table: pd.DataFrame, charts: dict[str, list[dict
         "as_of": as_of,
         "previous_as_of": fmt.day(view.previous_as_of),
         "overall": status_cell(view.overall_status),
-        "stage": f"Stage: {fmt.STAGE_WORDS.get(view.stage, view.stage)}",
+        "stage": f"Stage: {fmt.STAGE_WORDS.get(view.stage, view.stage)}"
+                 + (f" · {ceased_banner(view)}" if view.is_ceased else ""),
         "reasons": reasons(view),
         "glance": glance_table(view, table, rules),
         "sections": [section(view, n, f, rules, table[table["area_key"] == f], charts.get(f, []))
