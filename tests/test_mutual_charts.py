@@ -213,3 +213,25 @@ def test_download_tables_are_formatted(m1):
     assert (row["value"], row["status"]) == ("7.3/10", "✓ Green")
     assert tables["contracts"]["annual_value"].tolist() == ["£9.0m", "£7.0m", "£1.0m", "£2.0m"]
     assert tables["financials"]["financial_year"].tolist() == ["2024/25", "2025/26"]  # the plan-only year is not a row
+
+
+def test_zero_intervals_read_this_month_in_captions():
+    """Issue 10: a session or a contract end in the as-of month never reads '0 months'."""
+    from datetime import date
+
+    import pandas as pd
+
+    from mutuals.charts.mutual import contract_caption, sessions_caption
+
+    as_of = date(2026, 6, 30)
+    sessions = pd.DataFrame({"session_date": pd.to_datetime(["2025-06-20", "2026-06-25"]),
+                             "months_since_previous": [None, 12.2], "kind": ["away_day", "away_day"]})
+    text = sessions_caption(sessions, as_of)
+    assert text.endswith("The latest was in the same month as 30 Jun 2026.") and "0 months" not in text
+    older = sessions.assign(session_date=pd.to_datetime(["2025-06-20", "2026-03-30"]))
+    assert sessions_caption(older, as_of).endswith("The latest was 3 months before 30 Jun 2026.")
+    contracts = pd.DataFrame({"title": ["Care"], "commissioner_name": ["Council"], "annual_value": [1e6],
+                              "start_date": pd.to_datetime(["2021-07-01"]), "end_date": pd.to_datetime(["2026-07-05"]),
+                              "max_end_date": pd.to_datetime(["2026-07-05"]), "active": [True], "outcome": [None]})
+    text = contract_caption(contracts, as_of)
+    assert "ends on 5 Jul 2026, this month, with no extension option" in text and "0 months" not in text

@@ -194,13 +194,13 @@ def test_a_review_this_month_is_worded_so():
 
 def test_commissioner_contracts_query(handmade_db):
     """C3 buys K4 (M1, 2m) and K5 (M2, 0.9m); with the scope M2 only, K5; C2's K1 ended in 2017."""
-    frame = handmade_db.query("commissioner_contracts", as_of=date(2026, 6, 30), commissioner="C3", scope=None,
+    frame = handmade_db.query("active_contracts", as_of=date(2026, 6, 30), buyer="C3", scope=None,
                               days_per_month=30.4375)
     assert frame["contract_id"].tolist() == ["K5", "K4"]  # soonest end first
-    scoped = handmade_db.query("commissioner_contracts", as_of=date(2026, 6, 30), commissioner="C3", scope=["M2"],
+    scoped = handmade_db.query("active_contracts", as_of=date(2026, 6, 30), buyer="C3", scope=["M2"],
                                days_per_month=30.4375)
     assert scoped["contract_id"].tolist() == ["K5"]
-    assert handmade_db.query("commissioner_contracts", as_of=date(2026, 6, 30), commissioner="C2",
+    assert handmade_db.query("active_contracts", as_of=date(2026, 6, 30), buyer="C2",
                              scope=None, days_per_month=30.4375)["contract_id"].tolist() == ["K2"]
 
 

@@ -20,7 +20,7 @@ def test_every_sql_file_has_a_test():
 
 
 def test_active_contracts(handmade_db):
-    frame = handmade_db.query("active_contracts", as_of=date(2026, 6, 30), scope=None, days_per_month=30.4375)
+    frame = handmade_db.query("active_contracts", as_of=date(2026, 6, 30), scope=None, days_per_month=30.4375, buyer=None)
     # soonest end first; K3 ends exactly on D and is still active
     assert frame["contract_id"].tolist() == ["K3", "K5", "K2", "K4"]
     k3 = frame.set_index("contract_id").loc["K3"]
@@ -28,7 +28,7 @@ def test_active_contracts(handmade_db):
     k2 = frame.set_index("contract_id").loc["K2"]
     assert bool(k2["from_parent"]) is True and k2["commissioner_name"] == "Southmere ICB"
     assert k2["months_to_end"] == pytest.approx(274 / 30.4375)
-    scoped = handmade_db.query("active_contracts", as_of=date(2026, 7, 1), scope=["M1"], days_per_month=30.4375)
+    scoped = handmade_db.query("active_contracts", as_of=date(2026, 7, 1), scope=["M1"], days_per_month=30.4375, buyer=None)
     assert scoped["contract_id"].tolist() == ["K2", "K4"]
 
 
@@ -61,6 +61,6 @@ def test_missing_parameter_is_a_clear_error(handmade_db):
     from mutuals.infra.db import QueryError
 
     with pytest.raises(QueryError, match=r"queries/active_contracts.sql needs parameter\(s\) \$as_of"):
-        handmade_db.query("active_contracts", scope=None, days_per_month=30.4375)
+        handmade_db.query("active_contracts", scope=None, days_per_month=30.4375, buyer=None)
     with pytest.raises(QueryError, match="No query file"):
         handmade_db.query("no_such_question")

@@ -155,14 +155,10 @@ class PortfolioView:
         return warning_blocks(warnings, reasons, area), len(ids)
 
 
-def active_contracts(db: QueryRunner, as_of: date, mutual_ids: list[str]) -> pd.DataFrame:
-    rules = load_rules()
-    return db.query("active_contracts", as_of=as_of, scope=mutual_ids, days_per_month=rules.days_per_month)
-
-
-def commissioner_contracts(db: QueryRunner, as_of: date, commissioner: str, mutual_ids: list[str]) -> pd.DataFrame:
-    """The commissioner's own contracts (it is the buyer) with these mutuals, active on ``as_of``."""
-    return db.query("commissioner_contracts", as_of=as_of, commissioner=commissioner, scope=mutual_ids,
+def active_contracts(db: QueryRunner, as_of: date, mutual_ids: list[str], *, buyer: str | None = None
+                     ) -> pd.DataFrame:
+    """Contracts of these mutuals active on ``as_of``; with ``buyer``, only that commissioner's own."""
+    return db.query("active_contracts", as_of=as_of, scope=mutual_ids, buyer=buyer,
                     days_per_month=load_rules().days_per_month)
 
 
@@ -245,7 +241,7 @@ def build_portfolio(db: QueryRunner, as_of: date, **filters) -> PortfolioView:
         # Reasons are worded later, only for the rows a page shows (see PortfolioView.with_reasons).
         rated = compute_indicators(db, day, reasons=False, **filters)
         ids = rated.loc[rated["stage"] == TRADING, "mutual_id"].tolist()
-        own = commissioner_contracts(db, day, commissioner, ids) if commissioner else None
+        own = active_contracts(db, day, ids, buyer=commissioner) if commissioner else None
         return rated, active_contracts(db, day, ids), own
 
     # The two dates are independent: run them side by side (DuckDB releases the GIL).

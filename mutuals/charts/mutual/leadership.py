@@ -202,5 +202,6 @@ def sessions_caption(sessions: pd.DataFrame, as_of: date) -> str:
         longest = gaps.sort_values("months").iloc[-1]
         text += (f"{len(gaps)} gap(s) of more than {limit}, the longest {fmt.month_count(longest['months'])} "
                  f"(from {fmt.day(longest['start'])}). ")
-    return text + f"The latest was {fmt.month_count(since)} before {fmt.day(as_of)}."
+    when = "in the same month as" if round(since) == 0 else f"{fmt.month_count(since)} before"
+    return text + f"The latest was {when} {fmt.day(as_of)}."
 

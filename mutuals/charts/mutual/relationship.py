@@ -129,7 +129,7 @@ def contract_caption(contracts: pd.DataFrame, as_of: date) -> str:
            if pd.Timestamp(main["max_end_date"]) > pd.Timestamp(main["end_date"]) else ", with no extension option")
     return (f"{len(active)} active contract(s) worth {fmt.money(active['annual_value'].sum())} a year. The largest, "
             f"{cap(main['title'])} ({fmt.money(main['annual_value'])} a year with {cap(main['commissioner_name'])}), ends on "
-            f"{fmt.day(main['end_date'])}, in {fmt.month_count(max(months, 0))}{ext}." + lost_text)
+            f"{fmt.day(main['end_date'])}, {fmt.month_count(max(months, 0), 'in')}{ext}." + lost_text)
 
 
 def income_sources_frame(financials: pd.DataFrame) -> pd.DataFrame:
