@@ -97,7 +97,7 @@ def header(view) -> None:
         st.warning(ceased_banner(view), icon=":material/event_busy:")
     stage = fmt.STAGE_WORDS.get(view.stage, view.stage)
     st.markdown(f"{components.overall_badge(view.overall_status, '1.05rem')} &nbsp; Stage: **{md_text(stage)}** "
-                f"&nbsp;·&nbsp; as of {fmt.day(view.as_of)}", unsafe_allow_html=True)
+                f"&nbsp;·&nbsp; as of {md_text(fmt.day(view.as_of))}", unsafe_allow_html=True)
     if view.indicators:
         st.html(components.area_strip([(rules.area(k).short, s) for k, s in view.area_statuses.items()]))
     spin = p.get("spin_out_date")
