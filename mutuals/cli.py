@@ -60,6 +60,8 @@ def _open_db(args: argparse.Namespace) -> Database:
 
 
 def cmd_indicators(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from mutuals.services.indicators import compute_indicators, output_columns
 
     with _open_db(args) as db:
@@ -68,8 +70,8 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     if args.format == "json":
         frame = frame.assign(overall_reasons=frame["overall_reasons"].map(reasons_text))
         for col in frame.columns:
-            if str(frame[col].dtype).startswith(("datetime", "date")):
-                frame[col] = frame[col].astype(str)
+            if str(frame[col].dtype).startswith(("datetime", "date")):  # ISO text; a missing date is null
+                frame[col] = frame[col].map(lambda v: None if pd.isna(v) else str(v)).astype(object)
         text = frame.to_json(orient="records", date_format="iso", indent=1, force_ascii=False)
         sys.stdout.write(text + "\n")
     else:

@@ -182,6 +182,45 @@ class Backtest:
 
 
 @dataclass(frozen=True)
+class Band:
+    """A labelled inclusive range of whole numbers (a spin-out cohort's years, a size band's staff)."""
+
+    label: str
+    first: int | None = None  # None: open below
+    last: int | None = None   # None: open above
+
+    def holds(self, value: int) -> bool:
+        return (self.first is None or value >= self.first) and (self.last is None or value <= self.last)
+
+
+@dataclass(frozen=True)
+class Explorer:
+    """The researcher explorer's bands and its disclosure rule."""
+
+    min_group: int                       # k
+    suppressed_text: str                 # with {k}
+    at_risk_years: tuple[int, ...]
+    at_risk_round: int
+    panel_day: tuple[int, int]           # (month, day) of the indicator panel's yearly date
+    confidence: float
+    journey_indicators: tuple[str, ...]
+    parent_loss_outcomes: tuple[str, ...]
+    cohorts: tuple[Band, ...]
+    size_bands: tuple[Band, ...]
+
+    @property
+    def suppressed(self) -> str:
+        """What a suppressed cell reads: 'suppressed (n < 5)'."""
+        return self.suppressed_text.format(k=self.min_group)
+
+    def band(self, bands: tuple[Band, ...], value: int | None) -> str | None:
+        """The label of the first band holding ``value`` (None when none does or the value is missing)."""
+        if value is None:
+            return None
+        return next((b.label for b in bands if b.holds(int(value))), None)
+
+
+@dataclass(frozen=True)
 class Rules:
     indicators: tuple[Indicator, ...]
     areas: tuple[Area, ...]
@@ -191,6 +230,7 @@ class Rules:
     rollup: Rollup
     overall: Ladder
     backtest: Backtest
+    explorer: Explorer
     path: Path = CONFIG_PATH
 
     # Shorthands used throughout the code.
@@ -242,6 +282,18 @@ class Rules:
         return (self.statuses.get(status) or self.overall_statuses.get(status)
                 or StatusStyle(str(status), str(status), "?", "#999999"))
 
+    def sql_settings(self) -> dict[str, Any]:
+        """The indicator SQL's parameters that come from the settings (the same for every caller)."""
+        s = self.settings
+        return {
+            "min_respondents": int(s.min_respondents),
+            "days_per_month": s.days_per_month,
+            "window_days": s.expiry_window_days,
+            "innovation_days": s.innovation_window_days,
+            "early_peak_max_change": s.early_peak_max_change,
+            "early_peak_phases": list(s.early_peak_phases),
+        }
+
     def text(self, template: str, **extra: str) -> str:
         """Fill ``{setting}`` placeholders in config prose from the settings (and ``extra``, e.g. an
         indicator's ``{green}`` and ``{amber}`` lines in its display unit)."""
@@ -273,6 +325,39 @@ def _areas(raw: dict, path: Path) -> tuple[Area, ...]:
             raise ConfigError(f"{path}: area {key!r} has no signals")
         areas.append(Area(key, spec["label"], spec.get("short", spec["label"]), signals))
     return tuple(areas)
+
+
+def _bands(raw: list[dict], path: Path, what: str) -> tuple[Band, ...]:
+    """Bands in order, each inclusive, contiguous and not overlapping (checked)."""
+    bands = tuple(Band(b["label"], b.get("first"), b.get("last")) for b in raw)
+    if not bands:
+        raise ConfigError(f"{path}: explorer.{what} needs at least one band")
+    for band in bands:
+        if band.first is not None and band.last is not None and band.first > band.last:
+            raise ConfigError(f"{path}: explorer.{what} {band.label!r} has first after last")
+    for before, after in zip(bands, bands[1:]):
+        if before.last is None or after.first != before.last + 1:
+            raise ConfigError(f"{path}: explorer.{what} {after.label!r} must start the year/number after "
+                              f"{before.label!r} ends")
+    return bands
+
+
+def _explorer(raw: dict, path: Path, home: dict) -> Explorer:
+    month, day = (int(x) for x in raw["panel_day"].split("-"))
+    explorer = Explorer(
+        min_group=int(raw["min_group"]), suppressed_text=str(raw["suppressed_text"]),
+        at_risk_years=tuple(int(y) for y in raw["at_risk_years"]), at_risk_round=int(raw["at_risk_round"]),
+        panel_day=(month, day), confidence=float(raw["confidence"]),
+        journey_indicators=tuple(raw["journey_indicators"]),
+        parent_loss_outcomes=tuple(raw["parent_loss_outcomes"]),
+        cohorts=_bands(raw["cohort"], path, "cohort"), size_bands=_bands(raw["size_band"], path, "size_band"),
+    )
+    if explorer.min_group < 2 or explorer.at_risk_round < 1:
+        raise ConfigError(f"{path}: explorer.min_group must be at least 2 and at_risk_round at least 1")
+    unknown = set(explorer.journey_indicators) - set(home)
+    if unknown:
+        raise ConfigError(f"{path}: explorer.journey_indicators names unknown indicator(s) {sorted(unknown)}")
+    return explorer
 
 
 def parse_rules(raw: dict, path: Path = CONFIG_PATH) -> Rules:
@@ -337,7 +422,9 @@ def parse_rules(raw: dict, path: Path = CONFIG_PATH) -> Rules:
                         tuple(b["flagged"]), float(b["confidence"]))
     if not set(backtest.flagged) <= set(overall_statuses):
         raise ConfigError(f"{path}: backtest.flagged names an unknown overall status")
-    return Rules(tuple(indicators), areas, statuses, overall_statuses, settings, rollup, ladder, backtest, Path(path))
+    explorer = _explorer(raw["explorer"], path, home)
+    return Rules(tuple(indicators), areas, statuses, overall_statuses, settings, rollup, ladder, backtest, explorer,
+                 Path(path))
 
 
 def config_path() -> Path:

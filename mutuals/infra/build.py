@@ -27,11 +27,13 @@ from pathlib import Path
 
 import duckdb
 
-from mutuals.infra.contract import Limits, load_limits
+from mutuals.infra.contract import CONTRACT_PATH, Limits, load_limits
 from mutuals.infra.csvread import BuildError, read_csv
-from mutuals.infra.db import DATA_DIR, DEFAULT_DB_PATH, connect, load_sql
+from mutuals.infra.db import DATA_DIR, DEFAULT_DB_PATH, QUERIES_DIR, connect, load_sql
+from mutuals.infra.panel import write_derived
+from mutuals.rules import config_path, load_rules
 
-__all__ = ["ALL_TABLES", "INFO_TABLE", "TABLES", "BuildError", "BuildReport", "build"]
+__all__ = ["ALL_TABLES", "build_inputs", "INFO_TABLE", "TABLES", "BuildError", "BuildReport", "build"]
 
 # Parents before children, so foreign keys can be checked as tables load.
 TABLES = [
@@ -45,6 +47,9 @@ TABLES = [
     "innovations",
     "relationship_reviews",
 ]
+# The queries a build runs (the tables, then the derived indicator panel and survival events): a change to
+# any of them, or to the rules config, makes a new database version.
+BUILD_QUERIES = ("schema", "indicators", "data_date", "panel_span", "panel_store", "survival_store")
 INFO_TABLE = "dataset_info"  # key/value facts about the data set (the synthetic flag), loaded last
 ALL_TABLES = [*TABLES, INFO_TABLE]
 
@@ -61,7 +66,7 @@ WRITTEN = {
 @dataclass(frozen=True)
 class BuildReport:
     db_path: Path
-    rows: dict[str, int]
+    rows: dict[str, int]    # per CSV table, then the derived tables (indicator_panel, survival_events)
     seconds: float
     notes: tuple[str, ...] = ()  # what was not loaded but did not stop the build (a column not in the contract)
 
@@ -239,6 +244,13 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: str, path: Path, limits: 
     return count, read.extra
 
 
+def build_inputs() -> list[Path]:
+    """Besides the CSVs, what a database version is built from: the build's queries, the contract, the rules
+    in force and the build code."""
+    code = sorted(Path(__file__).parent.glob("*.py"))
+    return [QUERIES_DIR / f"{name}.sql" for name in BUILD_QUERIES] + [CONTRACT_PATH, config_path()] + code
+
+
 def build(data_dir: Path | str = DATA_DIR, db_path: Path | str = DEFAULT_DB_PATH) -> BuildReport:
     """Create ``db_path`` from the CSVs in ``data_dir``; all or nothing."""
     data_dir, db_path = Path(data_dir), Path(db_path)
@@ -259,6 +271,7 @@ def build(data_dir: Path | str = DATA_DIR, db_path: Path | str = DEFAULT_DB_PATH
                 rows[table], extra = _load_table(con, table, data_dir / f"{table}.csv", limits)
                 notes += [f"{table}.csv: column '{name}' is not in the data contract and was not loaded"
                           for name in extra]
+            rows.update(write_derived(con, load_rules()))
             con.execute("CHECKPOINT")
         finally:
             con.close()

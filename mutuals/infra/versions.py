@@ -19,9 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from mutuals.infra.build import BuildError, build
-from mutuals.infra.contract import CONTRACT_PATH
-from mutuals.infra.db import DATA_DIR, DEFAULT_DB_PATH, QUERIES_DIR
+from mutuals.infra.build import BuildError, build, build_inputs
+from mutuals.infra.db import DATA_DIR, DEFAULT_DB_PATH
 
 KEEP_VERSIONS = 3  # version files kept beside the configured path (the one in force and the latest others)
 
@@ -51,9 +50,9 @@ def lock_path(db_path: Path | str) -> Path:
 
 
 def _inputs(data_dir: Path | str) -> list[Path]:
-    """What a version is built from: every CSV, the schema and the build code (a new validator rebuilds)."""
-    code = sorted(Path(__file__).parent.glob("*.py"))
-    return sorted(Path(data_dir).glob("*.csv")) + [QUERIES_DIR / "schema.sql", CONTRACT_PATH] + code
+    """What a version is built from: every CSV, the build's queries, the contract, the rules and the build code
+    (a new validator or indicator definition rebuilds)."""
+    return sorted(Path(data_dir).glob("*.csv")) + build_inputs()
 
 
 def csv_signature(data_dir: Path | str) -> list:

@@ -56,15 +56,12 @@ def indicator_params(
 ) -> dict:
     """The named parameters of the indicator queries."""
     rules = rules or load_rules()
-    s = rules.settings
+    params = rules.sql_settings()
+    if min_respondents is not None:
+        params["min_respondents"] = int(min_respondents)
     return {
         "as_of": as_of,
-        "min_respondents": int(min_respondents if min_respondents is not None else s.min_respondents),
-        "days_per_month": s.days_per_month,
-        "window_days": s.expiry_window_days,
-        "innovation_days": s.innovation_window_days,
-        "early_peak_max_change": s.early_peak_max_change,
-        "early_peak_phases": list(s.early_peak_phases),
+        **params,
         "scope": _as_list(scope),
         "sectors": _as_list(sectors),
         "regions": _as_list(regions),
