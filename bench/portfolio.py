@@ -33,20 +33,30 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "bench" / "out"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-SCALES = {1: 130, 100: 13000}
-SEED = 2026
+from bench.common import (  # noqa: E402
+    OUT,
+    SCALES,
+    ScriptTimer,
+    clear_caches,
+    count_rows,
+    dataset,
+    ensure_db,
+    load_average,
+    median,
+    ms,
+    print_table,
+    target,
+    worker_figures,
+)
+
 TARGETS = {  # (scale, figure key) → (limit in seconds, text)
     (1, "browser_warm"): (3.0, "< 3 s"),
     (1, "filter_warm_narrow"): (0.3, "< 300 ms"),
@@ -55,108 +65,12 @@ TARGETS = {  # (scale, figure key) → (limit in seconds, text)
 }
 
 
-# --------------------------------------------------------------------------- data
-
-
-def _has_csvs(folder: Path) -> bool:
-    return (folder / "mutuals.csv").is_file() and (folder / "dataset_info.csv").is_file()
-
-
-def _generate(n_mutuals: int, out: Path) -> None:
-    """Generate into a temporary sibling folder and move it into place, so a crash leaves no half set."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=out.name + ".", dir=out.parent))
-    print(f"  generating {n_mutuals:,} mutuals into {out.relative_to(ROOT)} …", file=sys.stderr, flush=True)
-    subprocess.run([sys.executable, "-m", "mutuals", "generate", "--mutuals", str(n_mutuals), "--seed", str(SEED),
-                    "--out", str(tmp)], cwd=ROOT, check=True)
-    tmp.rename(out)
-
-
-def dataset(scale: int) -> tuple[Path, Path, str]:
-    """(CSV folder, database path, description) for a scale, generating the CSVs if needed."""
-    if scale == 1:
-        if _has_csvs(ROOT / "data"):
-            return ROOT / "data", OUT / "x1" / "mutuals.duckdb", "data/ (bundled sample)"
-        folder = OUT / "x1-standin"
-        if not _has_csvs(folder):
-            _generate(SCALES[1], folder)
-        return folder, OUT / "x1-standin" / "mutuals.duckdb", "stand-in: generate --mutuals 130 (data/ is empty)"
-    folder = OUT / f"x{scale}"
-    if not _has_csvs(folder):
-        _generate(SCALES[scale], folder)
-    return folder, folder / "mutuals.duckdb", f"generate --mutuals {SCALES[scale]:,} --seed {SEED} (cached)"
-
-
-def ensure_db(data_dir: Path, db_path: Path) -> float | None:
-    """Build the database the way the app does when it is missing or stale; return build seconds or None."""
-    from mutuals.infra import versions
-
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    if versions.peek(data_dir, db_path) is not None:
-        return None
-    started = time.perf_counter()
-    versions.current_database(data_dir, db_path)
-    return time.perf_counter() - started
-
-
-def count_rows(data_dir: Path) -> int:
-    with open(data_dir / "mutuals.csv", encoding="utf-8") as handle:
-        return sum(1 for _ in handle) - 1
-
-
 # --------------------------------------------------------------------------- server side (worker process)
 
 
-class ScriptTimer:
-    """Times each script run by the ScriptRunner's own start/stop events (no AppTest overhead)."""
-
-    def __init__(self):
-        from streamlit.runtime.scriptrunner import ScriptRunnerEvent
-        from streamlit.testing.v1 import local_script_runner
-
-        self.started: float | None = None
-        self.last: float | None = None
-        self.profiler = None  # a cProfile.Profile to run in the script thread (events fire there)
-        events = ScriptRunnerEvent
-        original = local_script_runner.LocalScriptRunner.__init__
-        timer = self
-
-        def on_event(sender, event, **kwargs):
-            if event == events.SCRIPT_STARTED:
-                timer.started = time.perf_counter()
-                if timer.profiler is not None:
-                    timer.profiler.enable()
-            elif event in (events.SCRIPT_STOPPED_WITH_SUCCESS, events.SCRIPT_STOPPED_WITH_COMPILE_ERROR,
-                           events.SCRIPT_STOPPED_FOR_RERUN, events.FRAGMENT_STOPPED_WITH_SUCCESS):
-                if timer.started is not None:
-                    timer.last = time.perf_counter() - timer.started
-                if timer.profiler is not None:
-                    timer.profiler.disable()
-
-        def patched(runner, *args, **kwargs):
-            original(runner, *args, **kwargs)
-            runner.on_event.connect(on_event, weak=False)
-
-        local_script_runner.LocalScriptRunner.__init__ = patched
-
-    def run(self, at) -> tuple[float, float]:
-        """Run ``at``; return (script seconds, AppTest.run wall seconds)."""
-        self.started = self.last = None
-        started = time.perf_counter()
-        at.run()
-        wall = time.perf_counter() - started
-        if at.exception:
-            raise RuntimeError(f"the app raised: {[e.value for e in at.exception]}")
-        if not at.metric:
-            raise RuntimeError("the portfolio page rendered no metrics")
-        return (self.last if self.last is not None else float("nan")), wall
-
-
-def _clear_caches() -> None:
-    import streamlit as st
-
-    st.cache_data.clear()
-    st.cache_resource.clear()
+def _rendered(at) -> None:
+    if not at.metric:
+        raise RuntimeError("the portfolio page rendered no metrics")
 
 
 def _direct(data_dir: Path, db_path: Path, runs: int) -> dict[str, list[float]]:
@@ -229,7 +143,7 @@ def worker(scale: int, runs: int, profile: bool) -> dict:
     data_dir, db_path, _ = dataset(scale)
     os.environ["MUTUALS_DATA_DIR"] = str(data_dir)
     os.environ["MUTUALS_DB"] = str(db_path)
-    timer = ScriptTimer()
+    timer = ScriptTimer(check=_rendered)
     results: dict[str, list[tuple[float, float]]] = {}
 
     def new_app():
@@ -242,7 +156,7 @@ def worker(scale: int, runs: int, profile: bool) -> dict:
     # Cold cache: caches cleared before each run (process and modules warm), a new session each time.
     results["cold"] = []
     for _ in range(runs):
-        _clear_caches()
+        clear_caches()
         results["cold"].append(timer.run(new_app()))
 
     # Warm cache: the same session rerun with the same filters.
@@ -276,35 +190,15 @@ def worker(scale: int, runs: int, profile: bool) -> dict:
            "direct": _direct(data_dir, db_path, runs), "sector": sector}
 
     if profile:
-        import cProfile
-        import io
-        import pstats
-
-        def profiled(at) -> str:
-            timer.profiler = cProfile.Profile()
-            try:
-                timer.run(at)
-                text = io.StringIO()
-                pstats.Stats(timer.profiler, stream=text).sort_stats("cumulative").print_stats(45)
-            finally:
-                timer.profiler = None
-            return text.getvalue()
-
-        _clear_caches()
+        clear_caches()
         at = new_app()
-        out["profile"] = {"cold-cache run": profiled(at), "warm-cache rerun, same filters": profiled(at)}
+        out["profile"] = {"cold-cache run": timer.profile(at), "warm-cache rerun, same filters": timer.profile(at)}
     return out
 
 
 def server_figures(scale: int, runs: int, profile: bool) -> dict:
     """Run the worker in a fresh Python process (so 'first run' really is first)."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", "--scale", str(scale), "--runs", str(runs)]
-    if profile:
-        cmd.append("--profile")
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"server worker failed:\n{proc.stderr[-4000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return worker_figures(Path(__file__).resolve(), scale, runs, *(["--profile"] if profile else []))
 
 
 # --------------------------------------------------------------------------- browser
@@ -396,23 +290,8 @@ def browser_figures(scale: int, runs: int) -> dict:
 # --------------------------------------------------------------------------- report
 
 
-def _median(values):
-    values = [v for v in values if v == v]  # drop NaN
-    return statistics.median(values) if values else float("nan")
-
-
-def _ms(seconds: float | None) -> str:
-    if seconds is None or seconds != seconds:
-        return "—"
-    return f"{seconds * 1000:,.0f} ms" if seconds < 10 else f"{seconds:,.1f} s"
-
-
 def _target(scale: int, key: str, value: float | None) -> str:
-    if (scale, key) not in TARGETS:
-        return ""
-    limit, text = TARGETS[(scale, key)]
-    verdict = "—" if value is None or value != value else ("meets" if value < limit else "MISSES")
-    return f"{text}  {verdict}"
+    return target(TARGETS, scale, key, value)
 
 
 def print_report(scale: int, description: str, n_mutuals: int, build_seconds: float | None, runs: int,
@@ -434,9 +313,9 @@ def print_report(scale: int, description: str, n_mutuals: int, build_seconds: fl
         ]
         for key, label in labels:
             pairs = s.get(key) or []
-            script = _median([p[0] for p in pairs])
-            wall = _median([p[1] for p in pairs])
-            rows.append((f"server · {label}", f"n={len(pairs)}", _ms(script), _ms(wall), _target(scale, key, script)))
+            script = median([p[0] for p in pairs])
+            wall = median([p[1] for p in pairs])
+            rows.append((f"server · {label}", f"n={len(pairs)}", ms(script), ms(wall), _target(scale, key, script)))
     if browser:
         if "skipped" in browser:
             rows.append(("browser · skipped", "", browser["skipped"], "", ""))
@@ -445,27 +324,21 @@ def print_report(scale: int, description: str, n_mutuals: int, build_seconds: fl
         else:
             first = browser["first"]
             rows.append(("browser · first load on a fresh server, complete render", "n=1",
-                         _ms(first) if first is not None else "never complete", "", ""))
-            value = _median(browser["warm"]) if browser["warm"] else None
+                         ms(first) if first is not None else "never complete", "", ""))
+            value = median(browser["warm"]) if browser["warm"] else None
             rows.append(("browser · complete render, warm server", f"n={len(browser['warm'])}",
-                         _ms(value) if value is not None else "never complete", "",
+                         ms(value) if value is not None else "never complete", "",
                          _target(scale, "browser_warm", value) if value is not None else
                          (f"{TARGETS[(scale, 'browser_warm')][1]}  MISSES" if (scale, "browser_warm") in TARGETS
                           else "")))
             rows.append(("browser · metrics visible, warm server", f"n={len(browser['warm_metrics'])}",
-                         _ms(_median(browser["warm_metrics"])), "", ""))
-    header = ("figure (median)", "runs", "script / time", "AppTest.run wall", "target")
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(5)]
-    line = "  ".join("{:<%d}" % w for w in widths)
-    print(line.format(*header))
-    print(line.format(*("-" * w for w in widths)))
-    for row in rows:
-        print(line.format(*row))
+                         ms(median(browser["warm_metrics"])), "", ""))
+    print_table(("figure (median)", "runs", "script / time", "AppTest.run wall", "target"), rows)
     if browser and browser.get("stages"):
         print()
         print("   browser, warm server: median time since page.goto started, by stage:")
         for stage, values in browser["stages"].items():
-            value = f"{_median(values):,.0f}" if stage.startswith("(kB") else _ms(_median(values))
+            value = f"{median(values):,.0f}" if stage.startswith("(kB") else ms(median(values))
             print(f"     {stage:<68} {value:>10}")
         if browser["incomplete"]:
             print(f"   !! charts not all drawn in {len(browser['incomplete'])} of {browser['loads']} loads "
@@ -477,7 +350,7 @@ def print_report(scale: int, description: str, n_mutuals: int, build_seconds: fl
         print("   in-process, no Streamlit, no caching (median of "
               f"{len(server['direct']['total'])}):")
         for part, values in server["direct"].items():
-            print(f"     {part:<68} {_ms(_median(values)):>10}")
+            print(f"     {part:<68} {ms(median(values)):>10}")
         for title, text in (server.get("profile") or {}).items():
             print()
             print(f"   cProfile of one {title} (AppTest, sorted by cumulative time):")
@@ -501,9 +374,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result))
         return 0
 
-    load = " · load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()) if hasattr(os, "getloadavg") else ""
     print(f"portfolio benchmark · {runs} run(s) per figure · python {sys.version.split()[0]} · "
-          f"{os.cpu_count()} CPU(s){load}")
+          f"{os.cpu_count()} CPU(s){load_average()}")
     print("script = ScriptRunner start→stop of one run of dashboard.py (shell + portfolio page); "
           "AppTest.run wall adds AppTest's element-tree parsing.")
     for scale in scales:

@@ -25,25 +25,24 @@ facets, main = st.columns([1, 3], gap="medium")
 with facets:
     explorer.facet_panel(bundle, selection)
 with main:
-    explorer.pick_notices()
     if bundle.selected.empty:
         components.empty_state("No mutuals match these filters.", "Widen the explorer filters in the sidebar.")
         st.stop()
+    picks = explorer.pickers()
     tabs = st.tabs(list(explorer_data.VIEWS.values()), key="tab", bind="query-params")
     for (key, label), tab in zip(explorer_data.VIEWS.items(), tabs):
         if not tab.open:
             continue
         with tab:
-            pick = explorer.pickers(key)
             view = explorer_data.view(as_of=f.as_of, commissioner=f.commissioner, scope=f.scope,
-                                      selection=selection, compare=compare, view=key, pick=pick or "")
+                                      selection=selection, compare=compare, view=key, pick=picks.get(key, ""))
             explorer.render_view(key, label, view, context)
             about = explorer.about_rows(label, compare, f, selection, bundle, view.queries, dataset)
             name, table = next(iter(view.tables.items()))
             explorer.downloads(name.replace("_", " "), table, view.tables, about, context, key)
             explorer.show_sql(view.queries, key)
 
-st.subheader("Mutuals in the selection")
+st.header("Mutuals in the selection", anchor=False)
 rows = bundle.rows
 if rows.notes:
     st.info(md_text(rows.notes[0]), icon=":material/visibility_off:")

@@ -51,6 +51,13 @@ def counted(monkeypatch):
     wrap("build_portfolio", data, portfolio)
     wrap("mutual_charts", mutual_charts)
     wrap("run_backtest", backtest)
+    import mutuals.charts.explorer_view as explorer_view
+    import mutuals.services.explorer as explorer
+    import mutuals.services.explorer_views as explorer_views
+
+    wrap("load_base", explorer)
+    wrap("prepare_panel", explorer_views)
+    wrap("build", explorer_view)
     yield calls, built
     st.cache_data.clear()
     st.cache_resource.clear()
@@ -98,10 +105,30 @@ def test_the_portfolio_and_methodology_pages_build_once(handmade_dir, counted):
     assert calls["run_backtest"] == 1
 
 
+def test_the_explorer_builds_each_view_once(handmade_dir, counted):
+    """The base frame and the panel once per data version; a tab's view once per selection; reruns, tab
+    switches back and a control change that only picks another tab's view never rebuild what is cached."""
+    calls, _ = counted
+    at = open_app(handmade_dir, {"as_of": D}, page="pages/explorer.py")
+    assert not at.exception
+    at.run()
+    assert calls["load_base"] == 1 and calls["build"] == 1  # Distributions: the open tab only
+    for tab in ("Journeys", "Early peak", "Distributions", "Journeys"):
+        at.session_state["tab"] = tab
+        at.run()
+    assert calls["build"] == 3 and calls["prepare_panel"] == 1 and calls["load_base"] == 1
+    at.session_state["compare"] = "region"
+    at.run()
+    assert calls["build"] == 4 and calls["load_base"] == 1  # a new grouping: the open tab's view only
+
+
 def test_cached_functions_take_keyword_arguments_only():
     """A cached builder's call site names every value (no ``_portfolio(*_current(), as_of, frozen)``)."""
-    cached = [v for k, v in vars(data).items() if k.startswith("_") and hasattr(v, "clear") and callable(v)]
-    assert len(cached) >= 6
+    from mutuals.ui import explorer_data
+
+    cached = [v for module in (data, explorer_data) for k, v in vars(module).items()
+              if k.startswith("_") and hasattr(v, "clear") and callable(v)]
+    assert len(cached) >= 11
     for function in cached:
         parameters = inspect.signature(function).parameters.values()
         assert all(p.kind is p.KEYWORD_ONLY for p in parameters), function

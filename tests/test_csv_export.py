@@ -115,7 +115,10 @@ def test_one_csv_writer_in_the_code():
         for call in re.finditer(r"download_button\((.*?)\)\s*$", text, flags=re.M | re.S):
             snippet = call.group(0)[:300].lower()
             if "csv" in snippet:
-                assert path.name == "components.py" and "csv_export.to_csv_bytes" in snippet, path
+                explorer = path.name == "explorer.py" and "out.csv_bytes" in snippet  # explorer_export, below
+                assert explorer or (path.name == "components.py" and "csv_export.to_csv_bytes" in snippet), path
+    explorer_export = (ROOT / "mutuals" / "reports" / "explorer_export.py").read_text(encoding="utf-8")
+    assert "csv_export.to_csv_bytes(" in explorer_export and "guard_frame(" in explorer_export
 
 
 # --------------------------------------------------------------------------- every download button
@@ -244,3 +247,33 @@ def _env(hostile_dir: Path) -> dict:
 
 def test_writer_module_has_no_streamlit():
     assert "streamlit" not in Path(csv_export.__file__).read_text(encoding="utf-8").split('"""', 2)[2]
+
+
+def test_explorer_downloads_are_guarded(monkeypatch, tmp_path):
+    """A mutual named =HYPERLINK("x") leaves the explorer's mutual list as text: guarded in the CSV, a string
+    cell (never a formula) in the XLSX, the plain string in Parquet."""
+    import zipfile
+
+    import pyarrow.parquet as pq
+
+    tables = copy.deepcopy(handmade.TABLES)
+    tables["mutuals"][0]["name"] = '=HYPERLINK("x")'
+    folder = handmade.write_csvs(tmp_path / "csv", tables)
+    downloads = DownloadRecorder(monkeypatch)
+    at = open_app(folder, page="pages/explorer.py")
+    assert not at.exception, at.exception
+    buttons = {b.proto.id: b for b in at.get("download_button")}
+    mutuals = {b.label: b for b in buttons.values() if "mutuals" in b.proto.id}
+    assert {"CSV", "XLSX", "Parquet"} <= set(mutuals)
+    rows = check_csv("explorer mutuals", downloads.read(mutuals["CSV"]))
+    assert "'=HYPERLINK(\"x\")" in guarded_cells(rows)
+    with zipfile.ZipFile(io.BytesIO(downloads.read(mutuals["XLSX"]))) as book:
+        sheets = [book.read(n).decode() for n in book.namelist() if n.startswith("xl/worksheets/")]
+        strings = book.read("xl/sharedStrings.xml").decode()
+    assert not any("<f>" in s or "<f " in s for s in sheets)
+    assert "HYPERLINK" in strings
+    names = pq.read_table(io.BytesIO(downloads.read(mutuals["Parquet"]))).column("name").to_pylist()
+    assert any(n.endswith('=HYPERLINK("x")') for n in names)
+    for button in buttons.values():  # every CSV of the page (the open tab's view too)
+        if button.label == "CSV":
+            check_csv(button.proto.id, downloads.read(button))

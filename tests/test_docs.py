@@ -56,6 +56,9 @@ def documented(rules: Rules) -> list[str]:
         f"{o.concern_min_red_areas} or more areas red (fewer than {o.at_risk_min_red_areas})",
         f"{o.watch_min_amber_areas} or more areas amber",
         f"fewer than {rules.min_respondents} respondents",
+        f"over fewer than {rules.explorer.min_group} mutuals is suppressed and reads ‘{rules.explorer.suppressed}’",
+        f"rounded to the nearest {rules.explorer.at_risk_round}",
+        *(b.label for b in (*rules.explorer.cohorts, *rules.explorer.size_bands)),
     ]
     phrases += [s.label for s in [*rules.statuses.values(), *rules.overall_statuses.values()]]
     return [norm(p) for p in phrases]
@@ -128,12 +131,15 @@ CHANGES = [
     ("watch_min_amber_areas = 2", "watch_min_amber_areas = 3"),
     ('evidence = "latest survey wave"\nmax_evidence_months = 24', 'evidence = "latest survey wave"\nmax_evidence_months = 18'),
     ("min_respondents = 11 ", "min_respondents = 7 "),
+    ("min_group = 5 ", "min_group = 7 "),
+    ('label = "2021+"', 'label = "2021 onwards"'),
 ]
 NEW = ["≥ 0.9", "≥ 0.85 and < 0.9", "≥ 90%", "3 or more signals are red", "1 or more signals red (fewer than 3)",
        "or 3 or more areas red", "1 or more areas red (fewer than 3)", "3 or more areas amber",
-       "latest survey wave, at most 18 months old", "fewer than 7 respondents"]
+       "latest survey wave, at most 18 months old", "fewer than 7 respondents",
+       "over fewer than 7 mutuals is suppressed and reads ‘suppressed (n < 7)’", "2021 onwards"]
 GONE = ["≥ 0.95", "2 or more signals are red", "2 or more areas amber", "latest survey wave, at most 24 months old",
-        "fewer than 11 respondents", "(fewer than 2)"]
+        "fewer than 11 respondents", "(fewer than 2)", "fewer than 5 mutuals", "suppressed (n < 5)", "2021+"]
 
 
 @pytest.fixture()

@@ -55,7 +55,7 @@ def test_a_link_reproduces_the_view():
     assert at.multiselect(key="size").value == ["250–999 staff"]
     assert at.multiselect(key="stage").value == ["trading"]
     assert at.slider(key="cohort").value == (2011, 2018)
-    assert at.radio(key="event").value == "parent_contract_loss"
+    assert at.selectbox(key="event").value == "parent_contract_loss"
     assert "Not yet lost a parent contract" in str([c.proto.spec for c in elements(at, "vega_lite_chart")])
     shown = texts(at)
     assert "Survival" in shown or "survival" in shown

@@ -145,22 +145,31 @@ def _layout(sheet: Worksheet, frame: pd.DataFrame) -> None:
 
 
 def xlsx_bytes(tables: dict[str, Table], about: About) -> bytes:
-    """One sheet per table, then the "About" sheet (Item, Value); every text cell a string, never a formula."""
+    """The view's main table, then the "About" sheet (Item, Value) as the second sheet, then any other tables;
+    every text cell a string, never a formula."""
     buffer = io.BytesIO()
+    names = _sheet_names(list(tables))
     with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": XLSX_OPTIONS}) as writer:
         book = writer.book
         book.set_properties({"title": f"Explorer: {about.view}", "comments": about.rule})
-        for name, table in zip(_sheet_names(list(tables)), tables.values()):
+        for i, (name, table) in enumerate(zip(names, tables.values())):
             frame = csv_export.guard_frame(export_frame(table))
             frame.to_excel(writer, sheet_name=name, index=False)
             _layout(writer.sheets[name], frame)
-        rows = csv_export.guard_frame(pd.DataFrame(about.rows(), columns=["Item", "Value"]))
-        rows.to_excel(writer, sheet_name=ABOUT_SHEET, index=False)
-        sheet = writer.sheets[ABOUT_SHEET]
-        sheet.set_column(0, 0, _width(rows["Item"], "Item"))
-        sheet.set_column(1, 1, ABOUT_WIDTH, book.add_format({"text_wrap": True, "valign": "top"}))
-        sheet.freeze_panes(1, 0)
+            if i == 0:
+                _about_sheet(writer, about)
+        if not tables:
+            _about_sheet(writer, about)
     return buffer.getvalue()
+
+
+def _about_sheet(writer: pd.ExcelWriter, about: About) -> None:
+    rows = csv_export.guard_frame(pd.DataFrame(about.rows(), columns=["Item", "Value"]))
+    rows.to_excel(writer, sheet_name=ABOUT_SHEET, index=False)
+    sheet = writer.sheets[ABOUT_SHEET]
+    sheet.set_column(0, 0, _width(rows["Item"], "Item"))
+    sheet.set_column(1, 1, ABOUT_WIDTH, writer.book.add_format({"text_wrap": True, "valign": "top"}))
+    sheet.freeze_panes(1, 0)
 
 
 def _text(value: object) -> str | None:

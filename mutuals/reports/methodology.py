@@ -199,6 +199,32 @@ def _suppression(rules: Rules) -> Section:
     ))
 
 
+def _explorer(rules: Rules) -> Section:
+    e = rules.explorer
+
+    def bands(items) -> str:
+        return ", ".join(b.label for b in items)
+
+    return Section("The explorer: groups and disclosure control", "explorer", paragraphs=(
+        "The researcher explorer (/explorer) compares groups of mutuals and never shows one mutual's "
+        "confidential figures: its mutual list holds public attributes only (name, sector, region, legal form, "
+        "ownership model, spin-out date, stage and staff count), and every table, chart, caption and export "
+        "passes one disclosure function.",
+        f"Group minimum: a group statistic (median, quartiles, share, survival estimate) over fewer than "
+        f"{e.min_group} mutuals is suppressed and reads ‘{e.suppressed}’. Survey waves with fewer than "
+        f"{rules.min_respondents} respondents enter no statistic.",
+        f"Cross-tabs: a count from 1 to {e.min_group - 1} is suppressed; then, wherever a row or column (its total "
+        "included) would keep exactly one suppressed cell, the next smallest is suppressed too, so no hidden count "
+        "can be recovered by subtracting from a total.",
+        f"Survival after spin-out (Kaplan–Meier, {e.confidence:.0%} confidence bands, log-rank test): event times "
+        f"are whole years, a curve ends where fewer than {e.min_group} mutuals are at risk, and at-risk counts are "
+        f"rounded to the nearest {e.at_risk_round} (shown at years {', '.join(map(str, e.at_risk_years))}).",
+        f"Journeys follow each mutual's indicators on {date(2000, *e.panel_day):%-d %B} of each year, computed once "
+        "when the data are loaded by the same SQL as every other indicator.",
+        f"Spin-out cohorts: {bands(e.cohorts)}. Size bands: {bands(e.size_bands)}.",
+    ))
+
+
 def _symbols(rules: Rules) -> Section:
     rows, keys = [], []
     for kind, styles in (("indicator, signal and area", rules.statuses), ("overall", rules.overall_statuses)):
@@ -308,7 +334,7 @@ def methodology(rules: Rules | None = None, *, backtest=None, dataset: Mapping[s
     for a pointer to the page) and the data (``dataset``: the dataset_info facts)."""
     rules = rules or load_rules()
     return [_overview(rules), _areas(rules), _area_status(rules), _overall(rules), *_indicators(rules),
-            _evidence(rules), _suppression(rules), _symbols(rules), _backtest(rules, backtest, dataset),
+            _evidence(rules), _suppression(rules), _explorer(rules), _symbols(rules), _backtest(rules, backtest, dataset),
             _data(dataset, data_date)]
 
 

@@ -174,5 +174,6 @@ def mutual_rows(selected: pd.DataFrame, selection: Selection, rule: Rule) -> Dis
     why = ("The list of mutuals is hidden while the selection is filtered on overall status: it would reveal "
            "each listed mutual's status.") if selection.reveals_status else None
     ordered = selected.sort_values("name", kind="stable").assign(
-        stage=selected["stage"].map(lambda s: STAGES.get(s, s)))
+        stage=selected["stage"].map(lambda s: STAGES.get(s, s)),
+        spin_out_date=pd.to_datetime(selected["spin_out_date"]).dt.date).reset_index(drop=True)
     return disclose("rows", ordered, rule, hidden_because=why)

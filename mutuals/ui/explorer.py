@@ -9,7 +9,6 @@ value quoted and escaped.
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -37,20 +36,26 @@ def _formatter(column: str):
 
 
 def url_notices(choices: dict[str, tuple[list[str], object]]) -> list[str]:
-    """Notices for URL values that are not options of their control (Streamlit ignores them silently).
+    """Notices for URL values that are not options of their control (Streamlit drops them silently).
 
-    ``choices``: URL key -> (options, format function). Checked on every run; a notice is kept for the
-    session once given, so it survives the rerun that drops the value from the URL."""
-    state = st.session_state
-    notices = state.setdefault("_explorer_notices", [])
+    ``choices``: URL key -> (options, format function: an option as the URL holds it). A notice is kept for
+    the session once given, so it survives the rerun on which Streamlit removes the value from the URL."""
+    notices = st.session_state.setdefault("_explorer_notices", {})
     for key, (options, formatter) in choices.items():
         allowed = {str(formatter(o)) for o in options}
         bad = [v for v in dict.fromkeys(st.query_params.get_all(key)) if v and v not in allowed]
-        for value in bad[:5]:
-            text = f"The {key} value {quoted(value)} in the link is not one of the choices and was ignored."
-            if text not in notices:
-                notices.append(text)
-    return notices
+        if bad:
+            shown = ", ".join(quoted(v) for v in bad[:5]) + (f" and {len(bad) - 5:,} more" if len(bad) > 5 else "")
+            notices[key] = f"The {key} value(s) {shown} in the link are not among the choices and were ignored."
+    return list(notices.values())
+
+
+def _pick_choices() -> dict[str, tuple[list[str], object]]:
+    """The tab and each tab's pick: options as the URL holds them."""
+    rules = load_rules()
+    labels = {i.column: i.label for i in rules.indicators}
+    return {"tab": (list(VIEWS.values()), str), "indicator": (list(labels), labels.get),
+            "journey": (list(rules.explorer.journey_indicators), labels.get), "event": (list(EVENTS), EVENTS.get)}
 
 
 def controls(base: pd.DataFrame, f: Filters) -> tuple[ex.Selection, str]:
@@ -61,14 +66,14 @@ def controls(base: pd.DataFrame, f: Filters) -> tuple[ex.Selection, str]:
     first, last = (int(years.min()), int(years.max())) if len(years) else (2000, 2000)
     dims = list(ex.DIMENSIONS)
     notices = url_notices({**{k: (v, _formatter(FILTER_KEYS[k])) for k, v in options.items()},
-                           "compare": (dims, ex.DIMENSIONS.get)})
+                           "compare": (dims, ex.DIMENSIONS.get), **_pick_choices()})
     cohort_raw = st.query_params.get_all("cohort")
     if cohort_raw and not all(v.isascii() and v.isdigit() and len(v) == 4 and first <= int(v) <= last
                               for v in cohort_raw):
-        text = (f"The cohort {', '.join(quoted(v) for v in cohort_raw[:2])} in the link is not a pair of spin-out "
-                f"years between {first} and {last}; showing every cohort.")
-        if text not in notices:
-            notices.append(text)
+        st.session_state["_explorer_notices"]["cohort"] = (
+            f"The cohort {', '.join(quoted(v) for v in cohort_raw[:2])} in the link is not a pair of spin-out "
+            f"years between {first} and {last}; showing every cohort.")
+        notices = list(st.session_state["_explorer_notices"].values())
 
     side = st.sidebar
     side.markdown("**Explorer filters**")
@@ -90,6 +95,11 @@ def controls(base: pd.DataFrame, f: Filters) -> tuple[ex.Selection, str]:
     return selection, compare or "sector"
 
 
+FACET_CSS = ("<style>.facets{list-style:none;margin:0;padding:0;font-size:0.85rem}"
+             ".facets li{display:flex;justify-content:space-between;gap:0.5rem;padding:0.1rem 0}"
+             ".facet-n{font-variant-numeric:tabular-nums;color:#333}</style>")
+
+
 def facet_panel(bundle: ExplorerBundle, selection: ex.Selection) -> None:
     """Counts per filter value in the selection (each facet counted with the other filters applied)."""
     chosen = {**selection.chosen()}
@@ -104,14 +114,37 @@ def facet_panel(bundle: ExplorerBundle, selection: ex.Selection) -> None:
             mark = "✓ " if value in chosen.get(column, ()) else ""
             items.append(f"<li>{html_text(mark + str(row['label']))} <span class='facet-n'>{html_text(count)}</span>"
                          "</li>")
-        with st.expander(title, expanded=column in chosen):
-            st.html(f"<ul class='facets' aria-label='{html_text(title)}'>{''.join(items)}</ul>")
+        with st.expander(title, expanded=True):
+            st.html(f"{FACET_CSS}<ul class='facets' aria-label='{html_text(title)}'>{''.join(items)}</ul>")
+
+
+# Column headers as shown (exports keep the column names).
+HEADERS = {"group": "Group", "name": "Name", "sector": "Sector", "region": "Region", "legal_form": "Legal form",
+           "ownership_model": "Ownership model", "spin_out_date": "Spin-out date", "stage": "Stage",
+           "staff_count": "Staff", "indicator": "Indicator key", "indicator_label": "Indicator", "years": "Years",
+           "median": "Median", "q1": "Lower quartile", "q3": "Upper quartile", "peaks": "Early peaks",
+           "share": "Share", "ci_low": "CI low", "ci_high": "CI high"}  # the interval's level: the page says
+
+
+def _cell(value: object) -> str:
+    """A table cell as text: whole numbers without decimals, others to three decimals, missing as a dash."""
+    if isinstance(value, str):
+        return value
+    if value is None or (isinstance(value, float) and value != value):
+        return "–"
+    if isinstance(value, (int, float)) and float(value).is_integer():
+        return f"{int(value):,}"
+    if isinstance(value, float):
+        return f"{value:,.3f}"
+    return str(value)
 
 
 def show_table(frame: pd.DataFrame, key: str) -> None:
-    """A table as text (suppressed cells read the rule), with Streamlit's own download off (config)."""
-    st.dataframe(frame.astype(str) if len(frame) else frame, hide_index=True, key=f"table-{key}",
-                 width="stretch")
+    """A table as text (suppressed cells read the rule; exports keep full precision). Streamlit's own table
+    download is off (``client.disableDataExport``): the view's downloads are the app's own."""
+    shown = frame.reset_index(drop=frame.index.dtype != object)  # group labels as the index: a column
+    shown = shown.rename(columns={"index": "Group", **HEADERS})
+    st.dataframe(shown.map(_cell) if len(shown) else shown, hide_index=True, key=f"table-{key}", width="stretch")
 
 
 def about_rows(view_label: str, compare: str, f: Filters, selection: ex.Selection, bundle: ExplorerBundle,
@@ -162,38 +195,20 @@ def show_sql(queries: tuple[tuple[str, dict], ...], key: str) -> None:
             st.code(json.dumps(frozen_params(params), indent=1, default=str), language="json")
 
 
-def pickers(view: str) -> str:
-    """The tab's own pick (indicator or event), bound to the URL."""
+def pickers() -> dict[str, str]:
+    """Each view's own pick (the distribution's indicator, the journey's indicator, the survival event), bound to
+    the URL. All are drawn whatever the open tab, so a link made on any tab carries every pick."""
     rules = load_rules()
-    if view == "distributions":
-        columns = [i.column for i in rules.indicators]
-        labels = {i.column: i.label for i in rules.indicators}
-        return st.selectbox("Indicator", columns, format_func=labels.get, key="indicator", bind="query-params")
-    if view == "journeys":
-        columns = list(rules.explorer.journey_indicators)
-        return st.selectbox("Indicator", columns, format_func=lambda c: rules.by_column(c).label, key="journey",
-                            bind="query-params")
-    if view == "survival":
-        return st.radio("Event", list(EVENTS), format_func=EVENTS.get, key="event", bind="query-params",
-                        horizontal=True)
-    return ""
-
-
-def pick_notices() -> None:
-    """Notices for pick values in the link that are not choices (the pickers drop them)."""
-    rules = load_rules()
-    checks = {"indicator": ([i.column for i in rules.indicators], {i.column: i.label for i in rules.indicators}.get),
-              "journey": (list(rules.explorer.journey_indicators), lambda c: rules.by_column(c).label),
-              "event": (list(EVENTS), EVENTS.get), "tab": (list(VIEWS), VIEWS.get)}
-    checks["tab"] = (list(VIEWS.values()), str)
-    for notice in url_notices(checks):
-        if notice not in st.session_state.setdefault("_explorer_shown", []):
-            st.session_state["_explorer_shown"].append(notice)
-            st.info(notice, icon=":material/info:")
-
-
-def as_of_text(day: date) -> str:
-    return f"{day:%-d %b %Y}"
+    labels = {i.column: i.label for i in rules.indicators}
+    left, middle, right = st.columns(3)
+    return {
+        "distributions": left.selectbox("Distribution of", list(labels), format_func=labels.get, key="indicator",
+                                        bind="query-params", help="The indicator of the Distributions view."),
+        "journeys": middle.selectbox("Journey of", list(rules.explorer.journey_indicators), format_func=labels.get,
+                                     key="journey", bind="query-params", help="The indicator of the Journeys view."),
+        "survival": right.selectbox("Survival until", list(EVENTS), format_func=EVENTS.get, key="event",
+                                    bind="query-params", help="The event of the Survival view."),
+    }
 
 
 def export_context(f: Filters):

@@ -20,6 +20,7 @@ PAGES = {
     "portfolio": "/",
     "mutual": "/mutual?mutual=M1",
     "methodology": "/methodology",
+    "explorer": "/explorer",
 }
 BLOCKING = ("serious", "critical")
 REPORTS = ROOT / "artifacts" / "axe"
