@@ -49,7 +49,7 @@ if rows.notes:
 else:
     st.caption(f"{len(rows.frame):,} mutuals: public attributes only (name, sector, region, legal form, ownership "
                "model, spin-out date, stage and staff count).")
-    explorer.show_table(rows.shown(), "mutuals")
+    explorer.show_table(bundle.rows_text, "mutuals")
     about = explorer.about_rows("Mutuals", compare, f, selection, bundle, bundle.queries, dataset)
     explorer.downloads("mutuals", rows, {"mutuals": rows}, about, context, "mutuals")
 st.caption(md_text(bundle.rule.describe()))

@@ -130,3 +130,32 @@ def status_mix_table(mix: Disclosed, shares: Disclosed) -> pd.DataFrame:
         out[cap(g)] = row
     table = pd.DataFrame.from_dict(out, orient="index", columns=[*statuses, TOTAL], dtype=object)
     return table.rename(columns={c: status_label(c, rules) for c in statuses})
+
+
+# Column headers as shown (exports keep the column names).
+HEADERS = {"group": "Group", "name": "Name", "sector": "Sector", "region": "Region", "legal_form": "Legal form",
+           "ownership_model": "Ownership model", "spin_out_date": "Spin-out date", "stage": "Stage",
+           "staff_count": "Staff", "indicator": "Indicator key", "indicator_label": "Indicator", "years": "Years",
+           "median": "Median", "q1": "Lower quartile", "q3": "Upper quartile", "peaks": "Early peaks",
+           "share": "Share", "ci_low": "CI low", "ci_high": "CI high"}  # the interval's level: the page says
+
+
+def _cell(value: object) -> str:
+    """A table cell as text: whole numbers without decimals, others to three decimals, missing as a dash."""
+    if isinstance(value, str):
+        return value
+    if value is None or (isinstance(value, float) and value != value):
+        return "–"
+    if isinstance(value, (int, float)) and float(value).is_integer():
+        return f"{int(value):,}"
+    if isinstance(value, float):
+        return f"{value:,.3f}"
+    return str(value)
+
+
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table as shown on the page: group labels (an index of text) as a column, readable headers, every cell
+    text (suppressed cells keep the rule's words; the exports keep full precision)."""
+    shown = frame.reset_index(drop=frame.index.dtype != object)
+    shown = shown.rename(columns={"index": "Group", **HEADERS})
+    return shown.map(_cell) if len(shown) else shown

@@ -7,11 +7,12 @@ writes the captions from those disclosed tables only (:mod:`mutuals.charts.explo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
 from mutuals.charts import explorer as charts
+from mutuals.charts.explorer_tables import as_text
 from mutuals.rules import load_rules
 from mutuals.services import explorer_views as stats
 from mutuals.services import survival as surv
@@ -30,6 +31,12 @@ class ExplorerView:
     note: str = ""                                                  # what the view covers
 
 
+def _texts(view: ExplorerView) -> ExplorerView:
+    """The view with its display tables as text, built once here (the main table's when it has none)."""
+    shown = view.display or {name: table.shown() for name, table in list(view.tables.items())[:1]}
+    return replace(view, display={name: as_text(frame) for name, frame in shown.items()})
+
+
 def _spec(chart) -> dict | None:
     return None if chart is None else chart.to_dict(validate=False)
 
@@ -38,7 +45,12 @@ def _journey_group_of(selected: pd.DataFrame, group: pd.Series) -> pd.Series:
     return pd.Series(group.to_numpy(), index=selected["mutual_id"].to_numpy())
 
 
-def build(view: str, *, selected: pd.DataFrame, group: pd.Series, order: list[str], rule: Rule, label: str,
+def build(view: str, **parts) -> ExplorerView:
+    """The tab ``view`` (see :func:`_build`), with its tables as shown built once."""
+    return _texts(_build(view, **parts))
+
+
+def _build(view: str, *, selected: pd.DataFrame, group: pd.Series, order: list[str], rule: Rule, label: str,
           pick: str, queries: tuple = (), panel: pd.DataFrame | None = None,
           survival_rows: pd.DataFrame | None = None, survival_group: pd.Series | None = None,
           survival_order: list[str] | None = None) -> ExplorerView:

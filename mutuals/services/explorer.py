@@ -87,12 +87,14 @@ def load_base(db: QueryRunner, as_of: date, *, commissioner: str | None = None,
 def with_bands(frame: pd.DataFrame, rules: Rules | None = None) -> pd.DataFrame:
     """Add ``cohort`` and ``size_band`` labels from the config's bands (``Not recorded`` when none holds)."""
     e = (rules or load_rules()).explorer
-    years = pd.to_numeric(frame["spin_out_year"], errors="coerce")
-    staff = pd.to_numeric(frame["staff_count"], errors="coerce")
-    return frame.assign(
-        cohort=[e.band(e.cohorts, None if pd.isna(y) else int(y)) or NOT_RECORDED for y in years],
-        size_band=[e.band(e.size_bands, None if pd.isna(s) else int(s)) or NOT_RECORDED for s in staff],
-    )
+
+    def banded(values: pd.Series, bands) -> pd.Series:  # one lookup per distinct value, not per mutual
+        numbers = pd.to_numeric(values, errors="coerce")
+        labels = {v: e.band(bands, int(v)) or NOT_RECORDED for v in numbers.dropna().unique()}
+        return numbers.map(labels).fillna(NOT_RECORDED)
+
+    return frame.assign(cohort=banded(frame["spin_out_year"], e.cohorts),
+                        size_band=banded(frame["staff_count"], e.size_bands))
 
 
 def apply(base: pd.DataFrame, selection: Selection, *, skip: str | None = None,

@@ -118,33 +118,10 @@ def facet_panel(bundle: ExplorerBundle, selection: ex.Selection) -> None:
             st.html(f"{FACET_CSS}<ul class='facets' aria-label='{html_text(title)}'>{''.join(items)}</ul>")
 
 
-# Column headers as shown (exports keep the column names).
-HEADERS = {"group": "Group", "name": "Name", "sector": "Sector", "region": "Region", "legal_form": "Legal form",
-           "ownership_model": "Ownership model", "spin_out_date": "Spin-out date", "stage": "Stage",
-           "staff_count": "Staff", "indicator": "Indicator key", "indicator_label": "Indicator", "years": "Years",
-           "median": "Median", "q1": "Lower quartile", "q3": "Upper quartile", "peaks": "Early peaks",
-           "share": "Share", "ci_low": "CI low", "ci_high": "CI high"}  # the interval's level: the page says
-
-
-def _cell(value: object) -> str:
-    """A table cell as text: whole numbers without decimals, others to three decimals, missing as a dash."""
-    if isinstance(value, str):
-        return value
-    if value is None or (isinstance(value, float) and value != value):
-        return "–"
-    if isinstance(value, (int, float)) and float(value).is_integer():
-        return f"{int(value):,}"
-    if isinstance(value, float):
-        return f"{value:,.3f}"
-    return str(value)
-
-
 def show_table(frame: pd.DataFrame, key: str) -> None:
-    """A table as text (suppressed cells read the rule; exports keep full precision). Streamlit's own table
-    download is off (``client.disableDataExport``): the view's downloads are the app's own."""
-    shown = frame.reset_index(drop=frame.index.dtype != object)  # group labels as the index: a column
-    shown = shown.rename(columns={"index": "Group", **HEADERS})
-    st.dataframe(shown.map(_cell) if len(shown) else shown, hide_index=True, key=f"table-{key}", width="stretch")
+    """A table already as text (:func:`mutuals.charts.explorer_tables.as_text`, built once in the cached bundle).
+    Streamlit's own table download is off (``client.disableDataExport``): the view's downloads are the app's."""
+    st.dataframe(frame, hide_index=True, key=f"table-{key}", width="stretch")
 
 
 def about_rows(view_label: str, compare: str, f: Filters, selection: ex.Selection, bundle: ExplorerBundle,
@@ -233,7 +210,6 @@ def render_view(key: str, label: str, view, context) -> None:
             components.empty_state(caption, "Widen the filters, or compare by a dimension with larger groups.")
         else:
             components.chart(spec, caption, f"explorer-{name}", context=context, title=CHART_TITLES.get(name))
-    shown = view.display or {name: table.shown() for name, table in list(view.tables.items())[:1]}
-    for name, table in shown.items():
+    for name, table in view.display.items():
         st.markdown(f"**{md_text(TABLE_TITLES.get(name, name.replace('_', ' ').capitalize()))}**")
         show_table(table, f"{key}-{name}")

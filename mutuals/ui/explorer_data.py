@@ -39,6 +39,7 @@ class ExplorerBundle:
     order: list[str]                 # group labels in display order
     facets: dict[str, Disclosed]     # facet column -> value, label, count (disclosure-controlled)
     rows: Disclosed                  # the mutual list: public attributes only
+    rows_text: pd.DataFrame          # the mutual list as shown
     rule: Rule
     queries: tuple[tuple[str, dict], ...]  # the SQL files behind the base frame, with their parameters
 
@@ -72,11 +73,13 @@ def _bundle(*, path: str, version: Version, as_of: date, commissioner: str | Non
     rule = Rule.from_rules(rules)
     base = _base(path=path, version=version, as_of=as_of, commissioner=commissioner, scope=scope)
     selected = ex.apply(base, selection)
+    from mutuals.charts.explorer_tables import as_text
+
     group, order = ex.groups(selected, compare, rules)
+    rows = ex.mutual_rows(selected, selection, rule)
     return ExplorerBundle(base=base, selected=selected, group=group, order=order,
-                          facets=ex.facet_counts(base, selection, rule, rules),
-                          rows=ex.mutual_rows(selected, selection, rule), rule=rule,
-                          queries=_base_queries(as_of, commissioner, scope))
+                          facets=ex.facet_counts(base, selection, rule, rules), rows=rows,
+                          rows_text=as_text(rows.shown()), rule=rule, queries=_base_queries(as_of, commissioner, scope))
 
 
 def bundle(*, as_of: date, commissioner: str | None, scope: tuple[str, ...] | None, selection: ex.Selection,
