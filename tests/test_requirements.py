@@ -17,6 +17,7 @@ TOOLS = {
     "pytest-xdist": "the README test command runs `pytest -n 2`",
     "ruff": "tests/test_lint.py runs `python -m ruff check .`",
     "import-linter": "tests/test_lint.py runs `lint-imports`",
+    "python-calamine": "pandas.read_excel(engine='calamine') reads XLSX (tests read the explorer's exports back)",
 }
 
 
