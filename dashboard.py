@@ -65,7 +65,7 @@ def main() -> None:
     if data.is_synthetic():
         st.sidebar.html(components.synthetic_badge())
     st.session_state["_filters"] = filters.render_filters()
-    st.sidebar.caption(f"Data up to {filters.current().data_date:%-d %b %Y}")
+    st.sidebar.caption(md_text(f"{data.dataset_label()} · data up to {filters.current().data_date:%-d %b %Y}"))
     components.app_assets()  # page-wide accessibility CSS and the status matrix's keyboard navigation
     page.run()
 

@@ -1,4 +1,4 @@
-"""Command line: ``python -m mutuals generate|build|indicators|backtest|boardpack``."""
+"""Command line: ``python -m mutuals <command>``; ``--help`` lists the commands."""
 
 from __future__ import annotations
 
@@ -115,6 +115,85 @@ def cmd_boardpack(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_template(args: argparse.Namespace) -> int:
+    from mutuals.reports.templates import csv_template_zip, xlsx_template
+
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(xlsx_template() if args.format == "xlsx" else csv_template_zip())
+    print(f"wrote {out}", file=sys.stderr)
+    return 0
+
+
+def _finish(preview, dry_run: bool, message: str) -> int:
+    """Print the preview; 2 when it has problems; else confirm it (unless a dry run) and print the version."""
+    from mutuals.services import importer
+
+    print(importer.preview_text(preview))
+    if not preview.ok:
+        print(f"import refused: {preview.report.total:,} problem(s); nothing was changed", file=sys.stderr)
+        return 2
+    if dry_run:
+        print("dry run: no version made", file=sys.stderr)
+        return 0
+    if preview.changes == 0:
+        print("nothing to import: no version made", file=sys.stderr)
+        return 0
+    try:
+        manifest = importer.confirm(preview, message=message)
+    except ValueError as exc:
+        print(f"import refused: {exc}", file=sys.stderr)
+        return 1
+    print(f"version {manifest.version} is active")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from mutuals.services import importer
+
+    if args.tables is None and args.mode is None:
+        preview = importer.preview_dataset(Path(args.path))
+    else:
+        tables = [t.strip() for t in (args.tables or "").split(",") if t.strip()] or None
+        preview = importer.preview_tables(Path(args.path), mode=args.mode or "append", tables=tables)
+    return _finish(preview, args.dry_run, args.message or f"import {Path(args.path).name}")
+
+
+def cmd_import_ocds(args: argparse.Namespace) -> int:
+    from mutuals.services import importer
+
+    accepted = importer.read_accepted(Path(args.accept)) if args.accept else set()
+    preview = importer.preview_ocds([Path(p) for p in args.paths], accepted=accepted, as_of=args.as_of)
+    names = ", ".join(Path(p).name for p in args.paths)
+    return _finish(preview, args.dry_run, args.message or f"import-ocds {names}"[:200])
+
+
+def cmd_versions(args: argparse.Namespace) -> int:
+    from mutuals.infra import workspace
+
+    try:
+        if args.action == "use":
+            if not args.id:
+                print("versions use: give the version id (see versions list)", file=sys.stderr)
+                return 2
+            print(f"version {workspace.activate(args.id).version} is active")
+        elif args.action == "rollback":
+            print(f"rolled back: version {workspace.rollback().version} is active")
+        else:
+            found = workspace.list_versions()
+            if not found:
+                print("no imported versions: the bundled sample is served")
+            for m in found:
+                rows = sum(m.rows.values())
+                print(f"{'*' if m.active else ' '} {m.version}  parent {m.parent or '-'}  {rows:,} rows  "
+                      f"data date {m.data_date or '-'}  {'synthetic' if m.synthetic else 'not synthetic'}  "
+                      f"{m.name or ''}  {m.message}".rstrip())
+    except workspace.WorkspaceError as exc:
+        print(f"versions: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The command's argument parser."""
     return parsers()[0]
@@ -164,7 +243,42 @@ def parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     db_options(pack)
     pack.add_argument("--out", required=True, help="output PDF path")
     pack.set_defaults(func=cmd_boardpack)
-    return top, {"generate": gen, "build": bld, "indicators": ind, "backtest": bt, "boardpack": pack}
+
+    tpl = sub.add_parser("template", help="write the data import template (XLSX, or a ZIP of CSVs)")
+    tpl.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
+    tpl.add_argument("--out", required=True, help="output file (.xlsx, or .zip for csv)")
+    tpl.set_defaults(func=cmd_template)
+
+    imp = sub.add_parser("import", help="validate a dataset (or some tables) and import it as a new version",
+                         description="PATH: a folder or ZIP of CSVs, or an XLSX, one per table. Without --tables "
+                                     "or --mode it is a whole dataset; with them, the tables are added to the "
+                                     "active dataset. Exits 2 with every problem when validation fails.")
+    imp.add_argument("path", help="folder, ZIP, XLSX or one CSV")
+    imp.add_argument("--tables", default=None, help="comma-separated tables to import into the active dataset")
+    imp.add_argument("--mode", choices=["append", "replace"], default=None,
+                     help="append rows, or replace the rows of the mutuals they mention (default append)")
+    imp.add_argument("--dry-run", action="store_true", help="validate and show the changes; make no version")
+    imp.add_argument("--message", default=None, help="a note kept in the version's manifest")
+    imp.set_defaults(func=cmd_import)
+
+    ocds = sub.add_parser("import-ocds", help="import contracts from OCDS files for matched mutuals",
+                          description="Prints the matching review table; only identifier matches and the "
+                                      "match_key values listed in --accept become contract rows.")
+    ocds.add_argument("paths", nargs="+", metavar="PATH", help="OCDS JSON files, folders or ZIPs")
+    ocds.add_argument("--accept", default=None, metavar="FILE_OF_MATCHES",
+                      help="a file of accepted match_key values, one a line")
+    ocds.add_argument("--as-of", type=_iso_date, default=None,
+                      help="active/expired as of YYYY-MM-DD (default: the active dataset's data date)")
+    ocds.add_argument("--dry-run", action="store_true", help="show the review and the changes; make no version")
+    ocds.add_argument("--message", default=None, help="a note kept in the version's manifest")
+    ocds.set_defaults(func=cmd_import_ocds)
+
+    ver = sub.add_parser("versions", help="list the imported versions, use one, or roll back")
+    ver.add_argument("action", nargs="?", choices=["list", "use", "rollback"], default="list")
+    ver.add_argument("id", nargs="?", default=None, help="the version id, for use")
+    ver.set_defaults(func=cmd_versions)
+    return top, {"generate": gen, "build": bld, "indicators": ind, "backtest": bt, "boardpack": pack,
+                 "template": tpl, "import": imp, "import-ocds": ocds, "versions": ver}
 
 
 def help_text(width: int = 100) -> str:

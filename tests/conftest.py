@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# No test reads a developer's own workspace (imported data): each test process gets an empty one.
+os.environ["MUTUALS_HOME"] = tempfile.mkdtemp(prefix="mutuals-home-")
 
 from mutuals.infra.build import build
 from mutuals.infra.db import Database

@@ -230,7 +230,12 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: str, path: Path, limits: 
     con.register("staging", read.frame)
     try:
         _check_values(con, path, columns, limits)
-        typed = ", ".join(f"TRY_CAST(NULLIF(trim({q(n)}), '') AS {t}) AS {q(n)}" for n, t, _ in columns)
+        defaults = dict(con.execute("SELECT column_name, column_default FROM information_schema.columns "
+                                    "WHERE table_name = $t AND column_default IS NOT NULL", {"t": table}).fetchall())
+        # an empty cell of a column with a default takes the default (the schema's own expression)
+        typed = ", ".join(f"coalesce(TRY_CAST(NULLIF(trim({q(n)}), '') AS {t}), {defaults[n]}) AS {q(n)}"
+                          if n in defaults else f"TRY_CAST(NULLIF(trim({q(n)}), '') AS {t}) AS {q(n)}"
+                          for n, t, _ in columns)
         con.execute(f"CREATE OR REPLACE TEMP TABLE typed AS SELECT _row, _line, {typed} FROM staging")  # identifiers only
     finally:
         con.unregister("staging")

@@ -20,6 +20,8 @@ class Limits:
     text_max_chars: int
     may_be_empty: tuple[str, ...]
     required_info: dict[str, str]  # dataset_info key -> schema type of its value
+    upload_max_bytes: int = 200 * 1024 * 1024  # [import] upload_max_mb
+    import_ui_enabled: bool = True             # [import] ui_enabled
 
     def max_chars(self, column: str) -> int:
         """The longest value ``column`` may hold."""
@@ -34,6 +36,8 @@ def parse_limits(raw: dict, path: Path = CONTRACT_PATH) -> Limits:
             name_columns=tuple(raw["text"]["name_columns"]), name_max_chars=int(raw["text"]["name_max_chars"]),
             text_max_chars=int(raw["text"]["text_max_chars"]), may_be_empty=tuple(raw["tables"]["may_be_empty"]),
             required_info=dict(raw["dataset_info"]["required"]),
+            upload_max_bytes=int(raw.get("import", {}).get("upload_max_mb", 200)) * 1024 * 1024,
+            import_ui_enabled=bool(raw.get("import", {}).get("ui_enabled", True)),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"{path}: the data contract's limits are incomplete or malformed ({exc!r})") from exc

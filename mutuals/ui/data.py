@@ -37,6 +37,10 @@ def published() -> versions.Published:
     """
     data_dir, db_path = settings.data_dir(), settings.db_path()
     ready = versions.peek(data_dir, db_path)
+    rebuild = settings.rebuild_db_path()
+    if ready is None and rebuild is not None:  # an imported version built by older code: rebuilt aside
+        db_path = rebuild
+        ready = versions.peek(data_dir, db_path)
     if ready is None:
         with st.spinner(BUILDING):
             ready = versions.publish(data_dir, db_path)
@@ -50,7 +54,7 @@ def build_problem() -> str | None:
 
 def _database(path: str) -> Database:
     """The shared connection to one version file."""
-    return CONNECTIONS.get(settings.db_path(), path)
+    return CONNECTIONS.get(settings.connection_slot(), path)
 
 
 Version = tuple[str, tuple[str, int]]  # (database version: its content hash, rules file in force)
@@ -106,6 +110,17 @@ def data_date() -> date:
 def dataset_info() -> dict[str, str]:
     frame = db().query("dataset_info")
     return dict(zip(frame["key"], frame["value"]))
+
+
+def dataset_label() -> str:
+    """What the sidebar calls the data in force: an imported version by its dataset name (or its id), else
+    the bundled sample."""
+    source = settings.dataset_source()
+    if not source.startswith("workspace:"):
+        return "Bundled sample" if is_synthetic() else "Dataset"
+    name = dataset_info().get("name", "").strip()
+    version = source.split(":", 1)[1]
+    return f"{name} ({version})" if name else f"Imported data ({version})"
 
 
 def is_synthetic() -> bool:
