@@ -106,7 +106,7 @@ def build_figures(data_dir: Path, db_path: Path, time_build: bool) -> dict:
         build_module.write_derived = original
     con = connect(versions.resolve(db_path), read_only=True)
     try:  # fixed table names only
-        rows = {table: con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+        rows = {table: con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]  # identifiers only
                 for table in ("mutuals", *DERIVED)}
     finally:
         con.close()

@@ -52,5 +52,5 @@ def write_derived(con: duckdb.DuckDBPyConnection, rules: Rules) -> dict[str, int
     finally:
         con.unregister("panel_rows")
     con.execute(load_sql("survival_store"), {"parent_loss_outcomes": list(rules.explorer.parent_loss_outcomes)})
-    return {table: con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]  # fixed names only
+    return {table: con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]  # identifiers only
             for table in ("indicator_panel", "survival_events")}

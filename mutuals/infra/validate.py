@@ -154,7 +154,7 @@ def _count(report: Report, con, jobs: list[tuple[str, list[tuple[str, str, str]]
                  for k, (_, a, b) in enumerate(steps)]
         tables.append(f"(SELECT {', '.join(parts)} FROM ({layered}))")
         params.update(friendly)
-    found = iter(con.execute(f"SELECT * FROM {', '.join(tables)}", params).fetchall()[0])
+    found = iter(con.execute(f"SELECT * FROM {', '.join(tables)}", params).fetchall()[0])  # identifiers only
     for file, steps, _, _ in jobs:
         for words, _, _ in steps:
             n, before, after = next(found), next(found), next(found)
@@ -242,7 +242,7 @@ def catalog() -> dict[str, tuple[list[tuple[str, str, bool]], list[tuple], dict[
         con.execute(load_sql("schema"))
         found = {}
         for table in ALL_TABLES:
-            defaults = {name: con.execute(f"SELECT CAST({expr} AS VARCHAR)").fetchall()[0][0]  # the schema's own
+            defaults = {name: con.execute(f"SELECT CAST({expr} AS VARCHAR)").fetchall()[0][0]  # identifiers only
                         for name, expr in con.execute(
                             "SELECT column_name, column_default FROM information_schema.columns "
                             "WHERE table_name = $t AND column_default IS NOT NULL", {"t": table}).fetchall()}
@@ -261,7 +261,7 @@ def _run(report: Report, con, checks: list[tuple[str, Callable]], params: dict) 
         return
     union = " UNION ALL ".join(f"SELECT {k} AS _k, * FROM ({sql})" for k, (sql, _) in enumerate(checks))
     room = max(report.room, 0)
-    rows = con.execute(f"SELECT *, count(*) OVER () FROM ({union}) ORDER BY 2, 1 LIMIT $_room",
+    rows = con.execute(f"SELECT *, count(*) OVER () FROM ({union}) ORDER BY 2, 1 LIMIT $_room",  # identifiers only
                        {**params, "_room": max(room, 1)}).fetchall()
     if rows:
         report.problems += [checks[k][1](*values) for k, *values, _ in rows[:room]]
