@@ -27,7 +27,8 @@ from tests.apptest import ROOT, DownloadRecorder, texts
 from tests.fixtures import handmade
 
 PAGE = "pages/data.py"
-OCDS_FILE = Path("/work/shared/ocds/real/cf-2025/releases/ocds-b5fd17-96f40dcd-871e-47f5-8764-525bd1bdb5a0.json")
+OCDS_FILE = (Path(__file__).resolve().parent / "fixtures" / "ocds" / "real" / "cf-2025" / "releases"
+             / "ocds-b5fd17-96f40dcd-871e-47f5-8764-525bd1bdb5a0.json")
 
 
 def seed_tables() -> dict[str, list[dict]]:

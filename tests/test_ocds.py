@@ -16,7 +16,7 @@ from mutuals.services.ocds import contract_rows, contract_rows_report, extract, 
 from mutuals.services.ocds import merge as ocds_merge
 from mutuals.services.ocds.ids import company_number, normalise_name, society_number
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "ocds"
+SHARED = Path(__file__).resolve().parent / "fixtures" / "ocds"  # a copy of ../shared/ocds
 REAL, FICTIONAL = SHARED / "real", SHARED / "fictional"
 CF25 = REAL / "cf-2025" / "releases"
 FCDO = "ocds-b5fd17-6b5d499c-3804-4496-9f22-2c8551e9912d"
@@ -26,7 +26,6 @@ MERTON = "ocds-b5fd17-e3b5f385-5989-4cf1-8849-01c247fc9c30"
 APPELLO = "ocds-b5fd17-baf18c1f-2745-4874-a86a-525ec2625841"
 OXFORD = "ocds-b5fd17-55a5319a-5ceb-44da-8d2d-e5d9ef5a7b72"
 
-pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason="the shared OCDS fixtures are not beside the repo")
 
 
 @pytest.fixture(scope="module")
