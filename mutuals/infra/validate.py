@@ -310,13 +310,13 @@ def _check_values(con, table: str, t: _Table, limits: Limits, jobs: list) -> lis
     final, steps, layered, friendly = _normalised(table, t, limits)
     if len(t.staging) > 20_000:  # one scan of the Python strings; the queries after read DuckDB's own copy
         con.register(f"f_{table}", t.staging)
-        con.execute(f"CREATE TEMP TABLE {q('s_' + table)} AS SELECT * FROM {q('f_' + table)}")
+        con.execute(f"CREATE TEMP TABLE {q('s_' + table)} AS SELECT * FROM {q('f_' + table)}")  # identifiers only
         con.unregister(f"f_{table}")
     else:
         con.register(f"s_{table}", t.staging)
     if len(t.staging) > 20_000 or _may_change(table, t.staging, limits):
         jobs.append((t.raw.file + _sheet(t.raw), steps, layered, friendly))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {q('v_' + table)} AS SELECT _n, {', '.join(typed + kept)} "
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {q('v_' + table)} AS SELECT _n, {', '.join(typed + kept)} "  # identifiers only
                 f"FROM (SELECT {', '.join(['*'] + codes)} FROM ({final}))", {**params, **friendly})
     return checks
 
@@ -369,7 +369,7 @@ def _check_constraints(table: str, t: _Table, files: dict[str, str]) -> list[tup
 def _check_info(report: Report, con, t: _Table, limits: Limits) -> None:
     """dataset_info holds each key the contract requires, with a value of the required type."""
     for key, dtype in limits.required_info.items() if not t.missing else ():
-        rows = con.execute(f"SELECT _n, {q('_rvalue')} FROM {q('v_' + INFO_TABLE)} WHERE {q('_rkey')} = $key "
+        rows = con.execute(f"SELECT _n, {q('_rvalue')} FROM {q('v_' + INFO_TABLE)} WHERE {q('_rkey')} = $key "  # identifiers only
                            "ORDER BY _n LIMIT 1", {"key": key}).fetchall()
         pattern, words = WRITTEN.get(dtype, (".*", "a value"))
         if not rows:
@@ -384,7 +384,7 @@ def _output(con, table: str, t: _Table) -> pd.DataFrame:
     """The normalised table: the contract's columns in order, as text ("" for a missing column)."""
     names = [n for n, _, _ in catalog()[table][0]]
     shown = ", ".join(f"{q('_r' + n)} AS {q(n)}" if n not in t.missing else f"'' AS {q(n)}" for n in names)
-    return con.execute(f"SELECT {shown} FROM {q('v_' + table)} ORDER BY _n").df().astype(object)
+    return con.execute(f"SELECT {shown} FROM {q('v_' + table)} ORDER BY _n").df().astype(object)  # identifiers only
 
 
 def validate(tables: dict[str, RawTable], *, required: Iterable[str] | None = None,

@@ -343,7 +343,7 @@ def _describe(db_file: Path) -> tuple[dict[str, int], dict[str, str], str | None
         day = db.query("data_date")["data_date"].iloc[0]
     con = connect(db_file, read_only=True)
     try:
-        rows = {t: int(con.execute(f"SELECT count(*) FROM {q(t)}").fetchall()[0][0]) for t in ALL_TABLES}
+        rows = {t: int(con.execute(f"SELECT count(*) FROM {q(t)}").fetchall()[0][0]) for t in ALL_TABLES}  # identifiers only
     finally:
         con.close()
     info = {str(k): str(v) for k, v in zip(frame["key"], frame["value"])}
