@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from mutuals.escape import md_text
-from mutuals.services import explorer as ex
 from mutuals.ui import components, data, explorer, explorer_data, filters, shell
 
 shell.ensure_shell()
@@ -13,8 +12,7 @@ f = filters.current()
 st.title("Explorer", anchor=False)
 st.caption(md_text(f.describe()) + " · for researchers: group statistics only, under disclosure control")
 
-base = explorer_data.bundle(as_of=f.as_of, commissioner=f.commissioner, scope=f.scope, selection=ex.Selection(),
-                            compare="sector").base
+base = explorer_data.base(as_of=f.as_of, commissioner=f.commissioner, scope=f.scope)
 selection, compare = explorer.controls(base, f)
 bundle = explorer_data.bundle(as_of=f.as_of, commissioner=f.commissioner, scope=f.scope, selection=selection,
                               compare=compare)

@@ -55,6 +55,13 @@ def _base(*, path: str, version: Version, as_of: date, commissioner: str | None,
     return ex.load_base(_database(path), as_of, commissioner=commissioner, scope=list(scope) if scope else None)
 
 
+def base(*, as_of: date, commissioner: str | None, scope: tuple[str, ...] | None) -> pd.DataFrame:
+    """Every visible mutual on ``as_of`` (the controls' options come from it), cached per data version."""
+    path, version = _current()
+    return _base(path=path, version=version, as_of=as_of, commissioner=commissioner,
+                 scope=_freeze(scope) if scope is not None else None)
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _panel(*, path: str, version: Version) -> pd.DataFrame:
     """The indicator panel with stale values removed: read once per data version (all mutuals)."""
