@@ -21,6 +21,16 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of megabytes above 0, got {text!r}")
+    return value
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from mutuals.sample.generate import generate, write_csvs
 
@@ -151,11 +161,13 @@ def _finish(preview, dry_run: bool, message: str) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from mutuals.services import importer
 
+    limit = None if args.max_mb is None else args.max_mb * 1024 * 1024
     if args.tables is None and args.mode is None:
-        preview = importer.preview_dataset(Path(args.path))
+        preview = importer.preview_dataset(Path(args.path), max_bytes=limit)
     else:
         tables = [t.strip() for t in (args.tables or "").split(",") if t.strip()] or None
-        preview = importer.preview_tables(Path(args.path), mode=args.mode or "append", tables=tables)
+        preview = importer.preview_tables(Path(args.path), mode=args.mode or "append", tables=tables,
+                                          max_bytes=limit)
     return _finish(preview, args.dry_run, args.message or f"import {Path(args.path).name}")
 
 
@@ -258,6 +270,8 @@ def parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     imp.add_argument("--mode", choices=["append", "replace"], default=None,
                      help="append rows, or replace the rows of the mutuals they mention (default append)")
     imp.add_argument("--dry-run", action="store_true", help="validate and show the changes; make no version")
+    imp.add_argument("--max-mb", type=_positive, default=None, metavar="MB",
+                     help="the most data to read (default: [import] upload_max_mb of the config)")
     imp.add_argument("--message", default=None, help="a note kept in the version's manifest")
     imp.set_defaults(func=cmd_import)
 

@@ -83,3 +83,18 @@ def test_import_then_versions_list_use_and_rollback(home, handmade_dir, tmp_path
     assert main(["versions", "use", "v9999-20000101T000000Z"]) == 1
     assert main(["versions", "rollback"]) == 0 and main(["versions", "rollback"]) == 1  # the first has no parent
     assert "no earlier version" in capsys.readouterr().err
+
+
+def test_max_mb_caps_what_an_import_reads(home, handmade_dir, tmp_path, capsys):
+    big = tmp_path / "big"
+    big.mkdir()
+    for csv in handmade_dir.glob("*.csv"):
+        (big / csv.name).write_bytes(csv.read_bytes())
+    (big / "notes.csv").write_bytes(b"note\n" + b"x" * (1024 * 1024 + 1) + b"\n")  # not a table: only its size counts
+    assert main(["import", str(big), "--max-mb", "1", "--dry-run"]) == 2
+    assert f"an upload of at most 1,048,576 bytes, got {sum(p.stat().st_size for p in big.iterdir()):,} bytes" \
+        in capsys.readouterr().out  # in bytes, where megabytes would round alike
+    assert main(["import", str(big), "--max-mb", "2", "--dry-run"]) == 0
+    with pytest.raises(SystemExit):
+        main(["import", str(big), "--max-mb", "0"])
+    assert "expected a whole number of megabytes above 0" in capsys.readouterr().err

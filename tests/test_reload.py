@@ -61,11 +61,11 @@ class BuildCounter:
         self._lock = threading.Lock()
         real = versions.build
 
-        def counted(data_dir, db_path):
+        def counted(data_dir, db_path, **options):
             with self._lock:
                 self.calls.append(Path(db_path))
             time.sleep(delay)
-            return real(data_dir, db_path)
+            return real(data_dir, db_path, **options)
 
         monkeypatch.setattr(versions, "build", counted)
 

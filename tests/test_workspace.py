@@ -135,9 +135,9 @@ def test_csvs_that_do_not_build_change_nothing(seed, home, tmp_path):
 CRASH = """
 import sys
 from pathlib import Path
-from mutuals.infra import workspace
-workspace.create_version(Path(sys.argv[1]), sources=[], normalisations=[])
-"""
+from mutuals.services import importer
+importer.confirm(importer.preview_dataset(Path(sys.argv[1])))
+"""  # the real import: read, validate and diff, write the CSVs, then the version's checked build
 # What each killed import leaves: a .tmp- folder with (a finished database file, a half-written one), or for
 # "swap" a complete version folder never confirmed.
 LEFT = {"validate": (False, False), "build": (False, True), "manifest": (True, False), "swap": None}

@@ -116,22 +116,27 @@ def _first(con: duckdb.DuckDBPyConnection, sql: str) -> tuple | None:
     return rows[0] if rows else None
 
 
-def _value_problem(i: int, name: str, dtype: str, limits: Limits, params: dict) -> str:
-    """SQL naming the first problem of column ``name``'s value (1 too long, 2 badly written, 3 out of range)."""
-    v, present = q(name), f"NULLIF(trim({q(name)}), '') IS NOT NULL"
+def _value_problem(i: int, name: str, dtype: str, limits: Limits, params: dict, *, trimmed: bool = False) -> str:
+    """SQL naming the first problem of column ``name``'s value (1 too long, 2 badly written, 3 out of range).
+
+    ``trimmed``: the values have no spaces around them already (the import validator trimmed them).
+    """
+    v = q(name)
+    value = v if trimmed else f"trim({v})"
+    present = f"NULLIF({value}, '') IS NOT NULL"
     params[f"max_{i}"] = limits.max_chars(name)
     cases = [f"WHEN length({v}) > $max_{i} THEN 1"]
     if dtype in WRITTEN:
         params[f"pattern_{i}"] = WRITTEN[dtype][0]
-        cases.append(f"WHEN {present} AND NOT regexp_full_match(trim({v}), $pattern_{i}) THEN 2")
+        cases.append(f"WHEN {present} AND NOT regexp_full_match({value}, $pattern_{i}) THEN 2")
         if dtype == "DATE":
             params.update(earliest=limits.earliest_date, latest=limits.latest_date)
-            cases.append(f"WHEN {present} AND coalesce(TRY_CAST(trim({v}) AS DATE) NOT BETWEEN $earliest AND $latest, "
+            cases.append(f"WHEN {present} AND coalesce(TRY_CAST({value} AS DATE) NOT BETWEEN $earliest AND $latest, "
                          "true) THEN 3")
         elif dtype == "DOUBLE":
-            cases.append(f"WHEN {present} AND NOT coalesce(isfinite(TRY_CAST(trim({v}) AS DOUBLE)), false) THEN 3")
+            cases.append(f"WHEN {present} AND NOT coalesce(isfinite(TRY_CAST({value} AS DOUBLE)), false) THEN 3")
         else:
-            cases.append(f"WHEN {present} AND TRY_CAST(trim({v}) AS {dtype}) IS NULL THEN 3")
+            cases.append(f"WHEN {present} AND TRY_CAST({value} AS {dtype}) IS NULL THEN 3")
     return f"CASE {' '.join(cases)} END"
 
 
@@ -249,6 +254,30 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: str, path: Path, limits: 
     return count, read.extra
 
 
+def _load_checked(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> tuple[int, tuple[str, ...]]:
+    """Insert a CSV written by the import validator (every value and constraint checked already, the contract's
+    columns in order): DuckDB parses it in parallel, strict casts and the schema's constraints guard the
+    insert, and any surprise stops the build. Returns (rows, ()). A header not the contract's: BuildError."""
+    columns = _schema_columns(con, table)
+    with open(path, encoding="utf-8", newline="") as handle:
+        header = handle.readline().rstrip("\r\n").split(",")
+    if header != [name for name, _, _ in columns]:
+        raise BuildError(path, f"expected the header {','.join(n for n, _, _ in columns)} written by the import, "
+                               f"got {_shown(','.join(header))}", line=1)
+    defaults = dict(con.execute("SELECT column_name, column_default FROM information_schema.columns "
+                                "WHERE table_name = $t AND column_default IS NOT NULL", {"t": table}).fetchall())
+    typed = ", ".join(f"coalesce(CAST(NULLIF(c{i}, '') AS {t}), {defaults[n]})" if n in defaults
+                      else f"CAST(NULLIF(c{i}, '') AS {t})" for i, (n, t, _) in enumerate(columns))
+    names = {f"c{i}": "VARCHAR" for i in range(len(columns))}
+    try:
+        con.execute(f"INSERT INTO {q(table)} SELECT {typed} FROM read_csv($path, header = true, "  # identifiers only
+                    "auto_detect = false, columns = $names, delim = ',', quote = '\"', escape = '\"', "
+                    "strict_mode = true, null_padding = false, encoding = 'utf-8')", {"path": str(path), "names": names})
+    except duckdb.Error as exc:
+        raise BuildError(path, f"expected a file the import validator wrote and checked: {exc}") from None
+    return con.execute(f"SELECT count(*) FROM {q(table)}").fetchall()[0][0], ()  # identifiers only
+
+
 def build_inputs() -> list[Path]:
     """Besides the CSVs, what a database version is built from: the build's queries, the contract, the rules
     in force and the build code."""
@@ -256,8 +285,13 @@ def build_inputs() -> list[Path]:
     return [QUERIES_DIR / f"{name}.sql" for name in BUILD_QUERIES] + [CONTRACT_PATH, config_path()] + code
 
 
-def build(data_dir: Path | str = DATA_DIR, db_path: Path | str = DEFAULT_DB_PATH) -> BuildReport:
-    """Create ``db_path`` from the CSVs in ``data_dir``; all or nothing."""
+def build(data_dir: Path | str = DATA_DIR, db_path: Path | str = DEFAULT_DB_PATH, *,
+          checked: bool = False) -> BuildReport:
+    """Create ``db_path`` from the CSVs in ``data_dir``; all or nothing.
+
+    ``checked``: the CSVs are the import validator's output (:func:`mutuals.infra.validate.write_csvs`), so
+    they are loaded by DuckDB directly rather than re-checked row by row for the first problem.
+    """
     data_dir, db_path = Path(data_dir), Path(db_path)
     started = time.perf_counter()
     limits = load_limits()
@@ -273,7 +307,9 @@ def build(data_dir: Path | str = DATA_DIR, db_path: Path | str = DEFAULT_DB_PATH
         try:
             con.execute(load_sql("schema"))
             for table in ALL_TABLES:
-                rows[table], extra = _load_table(con, table, data_dir / f"{table}.csv", limits)
+                path = data_dir / f"{table}.csv"
+                rows[table], extra = _load_checked(con, table, path) if checked else \
+                    _load_table(con, table, path, limits)
                 notes += [f"{table}.csv: column '{name}' is not in the data contract and was not loaded"
                           for name in extra]
             rows.update(write_derived(con, load_rules()))

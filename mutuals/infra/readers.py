@@ -4,8 +4,9 @@ Every cell comes back as text, untouched apart from decoding (Excel numbers as p
 as ``YYYY-MM-DD``, formulas as their cached values). Row numbers are as the user sees them: the line in a
 text editor for a CSV (the header is line 1), the Excel row number for a sheet. Problems of the files
 themselves (empty, truncated, the wrong type, too big, not text) are collected, all of them, and raised
-together as :class:`SourceError`; checking values is :mod:`mutuals.infra.validate`'s job. A plain CSV (no
-quotes, no blank lines) is read by pandas' C parser; any other by the csv module, line by line.
+together as :class:`SourceError`; checking values is :mod:`mutuals.infra.validate`'s job. A large UTF-8 CSV
+whose records are one line each is read by DuckDB's parser (in parallel); a small plain CSV (no quotes, no
+blank lines) by pandas' C parser; any other by the csv module, line by line, which places every problem.
 """
 
 from __future__ import annotations
@@ -14,16 +15,19 @@ import csv
 import datetime as dt
 import io
 import re
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import python_calamine
 
 import mutuals.infra.csvread  # noqa: F401  (raises the csv module's field size limit, once per process)
 from mutuals.infra.contract import load_limits
+from mutuals.infra.db import connect
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 # What a file's first bytes say it is, for a file that claims to be a CSV.
@@ -33,6 +37,8 @@ MAGIC = [
     (b"\xd0\xcf\x11\xe0", "an old Excel (.xls) or Word file"), (b"\x1f\x8b", "a gzip archive"),
     (b"\xff\xfe", "UTF-16 text"), (b"\xfe\xff", "UTF-16 text"),
 ]
+FAST_MIN_BYTES = 1 << 20  # a CSV at least this big is tried with DuckDB's parser first
+BOM = b"\xef\xbb\xbf"
 BLANK_LINE = re.compile(r"(?:^|\n)[ \t,]*\r?\n")
 SAVE_AS = "save it as CSV UTF-8 (in Excel: Save As › CSV UTF-8)"
 
@@ -106,6 +112,12 @@ def _megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:,.1f} MB" if size >= 1024 * 1024 else f"{size:,} bytes"
 
 
+def _over(limit: int, size: int, words: str = "an upload of at most {limit}") -> str:
+    """What was expected of a source over the limit, with both sizes (in bytes when MB would round alike)."""
+    shown = _megabytes if _megabytes(limit) != _megabytes(size) else (lambda n: f"{n:,} bytes")
+    return f"{words.format(limit=shown(limit))}, got {shown(size)}"
+
+
 def read_source(path: Path | str, *, max_bytes: int | None = None) -> dict[str, RawTable]:
     """The tables of ``path`` by table name (file stem or sheet name); raises SourceError on any file problem.
 
@@ -117,19 +129,19 @@ def read_source(path: Path | str, *, max_bytes: int | None = None) -> dict[str, 
         files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
         total = sum(p.stat().st_size for p in files)
         if total > limit:
-            raise SourceError([_problem(path.name, f"an upload of at most {_megabytes(limit)}, got {_megabytes(total)}")])
-        return _collect([(p.name, p.stem, p.read_bytes()) for p in files if p.suffix.lower() == ".csv"])
+            raise SourceError([_problem(path.name, _over(limit, total))])
+        return _collect([(p.name, p.stem, p.read_bytes(), p) for p in files if p.suffix.lower() == ".csv"])
     if not path.is_file():
         raise SourceError([_problem(path.name, "a folder of CSVs, a ZIP of CSVs or an XLSX workbook; nothing is there")])
     size = path.stat().st_size
     if size > limit:
-        raise SourceError([_problem(path.name, f"an upload of at most {_megabytes(limit)}, got {_megabytes(size)}")])
+        raise SourceError([_problem(path.name, _over(limit, size))])
     data = path.read_bytes()
     suffix = path.suffix.lower()
     if not data:
         raise SourceError([_problem(path.name, "a file with content; this one is empty (0 bytes)")])
     if suffix == ".csv":
-        return _collect([(path.name, path.stem, data)])
+        return _collect([(path.name, path.stem, data, path)])
     if not data.startswith(b"PK\x03\x04"):
         raise SourceError([_problem(path.name, f"a {suffix or 'ZIP or XLSX'} file; its content is "
                                                f"{_kind(data) or 'not a ZIP or XLSX'}")])
@@ -142,9 +154,8 @@ def read_source(path: Path | str, *, max_bytes: int | None = None) -> dict[str, 
                        and "__MACOSX" not in i.filename]
             unpacked = sum(i.file_size for i in members)
             if unpacked > limit:
-                raise SourceError([_problem(path.name, f"at most {_megabytes(limit)} once unpacked, "
-                                                       f"got {_megabytes(unpacked)}")])
-            found = [(f"{path.name} › {i.filename}", Path(i.filename).stem, archive.read(i)) for i in members
+                raise SourceError([_problem(path.name, _over(limit, unpacked, "at most {limit} once unpacked"))])
+            found = [(f"{path.name} › {i.filename}", Path(i.filename).stem, archive.read(i), None) for i in members
                      if i.filename.lower().endswith(".csv")]
     except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile) as exc:
         kind = "ZIP archive" if suffix == ".zip" else "XLSX workbook"
@@ -157,14 +168,14 @@ def _kind(data: bytes) -> str | None:
     return next((kind for magic, kind in MAGIC if data.startswith(magic)), None)
 
 
-def _collect(files: list[tuple[str, str, bytes]]) -> dict[str, RawTable]:
+def _collect(files: list[tuple[str, str, bytes, Path | None]]) -> dict[str, RawTable]:
     tables, problems, unread = {}, [], set()
-    for shown, table, data in files:
+    for shown, table, data, path in files:
         if table in tables:
             problems.append(_problem(shown, f"one file per table; {table} is also in {tables[table].file}"))
             continue
         try:
-            tables[table] = read_csv_bytes(shown, data)
+            tables[table] = read_csv_bytes(shown, data, path)
         except SourceError as exc:
             problems += exc.problems
             unread.add(table)
@@ -195,10 +206,16 @@ def _decode(shown: str, data: bytes) -> tuple[str, tuple[str, ...]]:
                                            f"{SAVE_AS}", row=line)]) from None
 
 
-def read_csv_bytes(shown: str, data: bytes) -> RawTable:
-    """One CSV's records as text, each with its physical line number (1 = the header)."""
+def read_csv_bytes(shown: str, data: bytes, path: Path | None = None) -> RawTable:
+    """One CSV's records as text, each with its physical line number (1 = the header).
+
+    ``path``, when given, holds ``data`` (so a large file need not be written out again for DuckDB).
+    """
     if not data:
         raise SourceError([_problem(shown, "a header row and rows; the file is empty (0 bytes)")])
+    fast = _duckdb_csv(shown, data, path) if len(data) >= FAST_MIN_BYTES else None
+    if fast is not None:
+        return fast
     text, notes = _decode(shown, data)
     if not text.strip():
         raise SourceError([_problem(shown, "a header row and rows; the file holds only blank space")])
@@ -228,6 +245,48 @@ def read_csv_bytes(shown: str, data: bytes) -> RawTable:
         rows.append(tuple(fields[:width]) + ("",) * (width - len(fields)))
     return RawTable(shown, None, tuple(header), _grid(rows, width), [line for line, _ in body], header_line, notes,
                     tuple(problems))
+
+
+def _duckdb_csv(shown: str, data: bytes, path: Path | None) -> RawTable | None:
+    """A UTF-8 CSV whose records are one line each, with as many values as the header, read by DuckDB
+    (row n is line n + 1); None for anything else (blank lines, lone CRs, line breaks inside quotes, rows too
+    short or long or blank, another encoding), which the careful reader places problem by problem."""
+    body = data[3:] if data.startswith(BOM) else data
+    if _kind(body) is not None or b"\x00" in body or b"\n\n" in body or b"\n\r\n" in body \
+            or (b"\r" in body and body.count(b"\r") != body.count(b"\r\n")):
+        return None
+    end = body.find(b"\n")
+    try:
+        header = next(csv.reader([body[:end if end >= 0 else len(body)].decode("utf-8").rstrip("\r")], strict=True))
+    except (UnicodeDecodeError, csv.Error, StopIteration):
+        return None
+    lines = body.count(b"\n") + (not body.endswith(b"\n"))
+    names = {f"c{i}": "VARCHAR" for i in range(len(header))}
+    text = ", ".join(f"coalesce(c{i}, '') AS c{i}" for i in range(len(header)))
+    blank = " AND ".join(f"trim(c{i}) = ''" for i in range(len(header)))
+    with tempfile.TemporaryDirectory(prefix="mutuals-csv-") as tmp:
+        if path is None:
+            path = Path(tmp) / "upload.csv"
+            path.write_bytes(data)
+        con = connect(":memory:", read_only=False)
+        try:  # rows come back in file order (DuckDB preserves insertion order)
+            table = con.sql(f"SELECT {text} FROM read_csv($path, header = false, auto_detect = false, "  # identifiers only
+                            "columns = $names, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
+                            "null_padding = false, encoding = 'utf-8')",
+                            params={"path": str(path), "names": names}).to_arrow_table()
+            con.register("read", table)
+            blanks = con.execute(f"SELECT count(*) FILTER (WHERE {blank}) FROM read").fetchall()[0][0]  # identifiers only
+        except duckdb.Error:  # any parse problem: the careful reader says what and where
+            return None
+        finally:
+            con.close()
+    if table.num_rows != lines or blanks:
+        return None
+    frame = table.slice(1).to_pandas()
+    frame.columns = range(len(header))
+    head = tuple(table.slice(0, 1).to_pylist()[0].values())
+    notes = (f"{shown}: a UTF-8 byte-order mark (BOM) removed",) if data.startswith(BOM) else ()
+    return RawTable(shown, None, head, frame, list(range(2, len(frame) + 2)), 1, notes)
 
 
 def _grid(rows: list[tuple[str, ...]], width: int) -> pd.DataFrame:

@@ -98,20 +98,23 @@ FRIENDLY = {
                 "THEN 'false' ELSE {v} END", "{name} values written TRUE/yes/1 or FALSE/no/0 read as true/false"),
 }
 WHITESPACE = " \t\r\n\xa0"
+# Trimming copies every value; only a value that starts or ends with a space is trimmed.
+TRIM = ("CASE WHEN list_contains($ws_codes, ord({v})) OR list_contains($ws_codes, ord(reverse({v}))) "
+        "THEN trim({v}, $ws) ELSE {v} END")
 
 
 def _normalised(table: str, t: _Table, limits: Limits) -> tuple[str, list[tuple[str, str, str]], str, dict]:
     """SQL over ``s_<table>`` with the friendly forms rewritten, in layers (trim, default, type, dataset_info value).
 
-    Returns the final SELECT (each column under its name), the steps to count (words, column before, column
-    after, in the layered SELECT), the layered SELECT and its parameters.
+    Returns the final select list (each column under its name, over the layered SELECT), the steps to count
+    (words, column before, column after, in the layered SELECT), the layered SELECT and its parameters.
     """
     columns, _, defaults = catalog()[table]
     present = [(n, d) for n, d, _ in columns if n not in t.missing]
     sql = f"SELECT _n, {', '.join(f'{q(n)} AS {q(n + chr(35) + chr(48))}' for n, _ in present)} FROM {q('s_' + table)}"
     current = {n: n + "#0" for n, _ in present}
     steps: list[tuple[str, str, str]] = []
-    params = {"ws": WHITESPACE}
+    params = {"ws": WHITESPACE, "ws_codes": [ord(c) for c in WHITESPACE]}
 
     def layer(k: int, rewrites: dict[str, tuple[str, str]]) -> None:
         nonlocal sql
@@ -124,7 +127,7 @@ def _normalised(table: str, t: _Table, limits: Limits) -> tuple[str, list[tuple[
         if added:
             sql = f"SELECT *, {', '.join(added)} FROM ({sql})"
 
-    layer(1, {n: ("trim({v}, $ws)", "values in {name} with spaces around them trimmed") for n, _ in present})
+    layer(1, {n: (TRIM, "values in {name} with spaces around them trimmed") for n, _ in present})
     for i, (name, _) in enumerate(present):
         if name in defaults:
             params[f"default_{table}_{i}"] = defaults[name]
@@ -138,7 +141,7 @@ def _normalised(table: str, t: _Table, limits: Limits) -> tuple[str, list[tuple[
                                     FRIENDLY[kind][1].replace("{name}", f"value of {key!r}"))})
     used = {k for k in ("uk_date", "money") if f"${k}" in sql}
     params.update({k: v for k, v in (("uk_date", UK_DATE.pattern), ("money", MONEY.pattern)) if k in used})
-    final = f"SELECT _n, {', '.join(f'{q(current[n])} AS {q(n)}' for n, _ in present)} FROM ({sql})"
+    final = f"_n, {', '.join(f'{q(current[n])} AS {q(n)}' for n, _ in present)}"
     return final, steps, sql, params
 
 
@@ -295,11 +298,11 @@ def _check_values(con, table: str, t: _Table, limits: Limits, jobs: list) -> lis
         if name in t.missing:
             typed.append(f"CAST(NULL AS {dtype}) AS {q(name)}")
             continue
-        case = _value_problem(i, name, dtype, limits, params)
+        case = _value_problem(i, name, dtype, limits, params, trimmed=True)
         if name in required and not has_default:
             case = case.replace("CASE ", f"CASE WHEN NULLIF({q(name)}, '') IS NULL THEN 0 ", 1)
         codes.append(f"{case} AS _p{i}")
-        typed.append(f"CASE WHEN _p{i} IS NULL THEN TRY_CAST(NULLIF(trim({q(name)}), '') AS {dtype}) END AS {q(name)}")
+        typed.append(f"CASE WHEN _p{i} IS NULL THEN TRY_CAST(NULLIF({q(name)}, '') AS {dtype}) END AS {q(name)}")
         checks.append((f"SELECT _n, {q('_r' + name)}, CAST(_p{i} AS VARCHAR), NULL FROM {q('v_' + table)} "
                        f"WHERE _p{i} IS NOT NULL",
                        lambda n, value, code, _, name=name, dtype=dtype: Problem(
@@ -308,16 +311,21 @@ def _check_values(con, table: str, t: _Table, limits: Limits, jobs: list) -> lis
     kept = [f"_p{i}" for i, (n, _, _) in enumerate(columns) if n not in t.missing]
     kept += [f"{q(n)} AS {q('_r' + n)}" for n, _, _ in columns if n not in t.missing]
     final, steps, layered, friendly = _normalised(table, t, limits)
-    if len(t.staging) > 20_000:  # one scan of the Python strings; the queries after read DuckDB's own copy
+    big = len(t.staging) > 20_000
+    if big:  # one scan of the Python strings; the queries after read DuckDB's own copy
         con.register(f"f_{table}", t.staging)
         con.execute(f"CREATE TEMP TABLE {q('s_' + table)} AS SELECT * FROM {q('f_' + table)}")  # identifiers only
         con.unregister(f"f_{table}")
     else:
         con.register(f"s_{table}", t.staging)
-    if len(t.staging) > 20_000 or _may_change(table, t.staging, limits):
-        jobs.append((t.raw.file + _sheet(t.raw), steps, layered, friendly))
+    if big or _may_change(table, t.staging, limits):  # the layers are kept, to count each one's changes
+        con.execute(f"CREATE TEMP TABLE {q('n_' + table)} AS {layered}", friendly)  # identifiers only
+        jobs.append((t.raw.file + _sheet(t.raw), steps, f"SELECT * FROM {q('n_' + table)}", {}))
+        source, friendly = q("n_" + table), {}
+    else:
+        source = f"({layered})"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {q('v_' + table)} AS SELECT _n, {', '.join(typed + kept)} "  # identifiers only
-                f"FROM (SELECT {', '.join(['*'] + codes)} FROM ({final}))", {**params, **friendly})
+                f"FROM (SELECT {', '.join(['*'] + codes)} FROM (SELECT {final} FROM {source}))", {**params, **friendly})
     return checks
 
 
@@ -384,7 +392,7 @@ def _output(con, table: str, t: _Table) -> pd.DataFrame:
     """The normalised table: the contract's columns in order, as text ("" for a missing column)."""
     names = [n for n, _, _ in catalog()[table][0]]
     shown = ", ".join(f"{q('_r' + n)} AS {q(n)}" if n not in t.missing else f"'' AS {q(n)}" for n in names)
-    return con.execute(f"SELECT {shown} FROM {q('v_' + table)} ORDER BY _n").df().astype(object)  # identifiers only
+    return con.sql(f"SELECT {shown} FROM {q('v_' + table)} ORDER BY _n").to_arrow_table().to_pandas()  # identifiers only
 
 
 def validate(tables: dict[str, RawTable], *, required: Iterable[str] | None = None,
@@ -441,9 +449,19 @@ def validate_source(path: Path | str, max_bytes: int | None = None, **kwargs) ->
 
 
 def write_csvs(frames: dict[str, pd.DataFrame], folder: Path | str) -> Path:
-    """Write normalised tables as UTF-8 CSVs that :func:`mutuals.infra.build.build` reads unchanged."""
+    """Write normalised tables as UTF-8 CSVs that :func:`mutuals.infra.build.build` reads unchanged (DuckDB
+    writes them, in row order; a value holding a comma, quote or line break is quoted)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    for table, frame in frames.items():
-        frame.to_csv(folder / f"{table}.csv", index=False, encoding="utf-8", lineterminator="\n")
+    con = connect(":memory:", read_only=False)
+    try:
+        for table, frame in frames.items():
+            con.register("frame", frame.astype(object))
+            empty_as_blank = ", ".join(f"NULLIF({q(c)}, '') AS {q(c)}" for c in frame.columns)
+            con.execute(f"COPY (SELECT {empty_as_blank} FROM frame) TO $path "  # identifiers only
+                        "(FORMAT csv, HEADER true, DELIMITER ',', QUOTE '\"', ESCAPE '\"')",
+                        {"path": str(folder / f"{table}.csv")})
+            con.unregister("frame")
+    finally:
+        con.close()
     return folder

@@ -124,10 +124,11 @@ def build_lock(db_path: Path | str):
 
 
 def publish(data_dir: Path | str = DATA_DIR, db_path: Path | str = DEFAULT_DB_PATH, *,
-            force: bool = False) -> Published:
+            force: bool = False, checked: bool = False) -> Published:
     """The database version to serve for the CSVs in ``data_dir``, building and switching to it when needed.
 
-    ``force`` tries again a build that failed on these same CSVs (the command line's ``build``).
+    ``force`` tries again a build that failed on these same CSVs (the command line's ``build``); ``checked``
+    says the CSVs are the import validator's output (see :func:`mutuals.infra.build.build`).
     Raises BuildError only when the CSVs do not build and no good version exists.
     """
     data_dir, db_path = Path(data_dir), Path(db_path)
@@ -148,7 +149,7 @@ def publish(data_dir: Path | str = DATA_DIR, db_path: Path | str = DEFAULT_DB_PA
             notes: tuple[str, ...] = ()
             built_now = not target.is_file()
             if built_now:
-                notes = build(data_dir, target).notes
+                notes = build(data_dir, target, checked=checked).notes
         except BuildError as exc:
             state["failed"] = {"signature": signature, "message": public_message(exc), **exc.fields()}
             _write_pointer(db_path, state)

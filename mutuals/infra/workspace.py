@@ -351,7 +351,7 @@ def _describe(db_file: Path) -> tuple[dict[str, int], dict[str, str], str | None
 
 
 def create_version(csv_dir: Path, *, sources: list[Path], normalisations: list[str],
-                   message: str = "") -> Manifest:
+                   message: str = "", checked: bool = False) -> Manifest:
     """Import the contract CSVs in ``csv_dir`` as a new version and activate it; all or nothing.
 
     Raises BuildError when the CSVs do not build (nothing changes). ``sources`` are the files the user gave
@@ -373,7 +373,7 @@ def create_version(csv_dir: Path, *, sources: list[Path], normalisations: list[s
                     shutil.copyfile(csv_dir / f"{table}.csv", work / CSV_DIR / f"{table}.csv")
             _crash_point("validate")
             with _crash_mid_build(build_module):
-                published = versions.publish(work / CSV_DIR, work / DB_NAME)
+                published = versions.publish(work / CSV_DIR, work / DB_NAME, checked=checked)
             if published.problem:  # cannot happen in a fresh folder, but never activate a failed build
                 raise BuildError(csv_dir, published.problem)
             _crash_point("manifest")

@@ -17,7 +17,7 @@ import pandas as pd
 
 from mutuals import settings
 from mutuals.infra import workspace
-from mutuals.infra.build import ALL_TABLES
+from mutuals.infra.build import ALL_TABLES, q
 from mutuals.infra.db import connect, load_sql
 from mutuals.infra.readers import RawTable, SourceError, read_source
 from mutuals.infra.validate import MAX_PROBLEMS, Problem, Report, catalog, validate, write_csvs
@@ -120,41 +120,36 @@ def data_date(frames: dict[str, pd.DataFrame]) -> date | None:
 
 # --- the diff ----------------------------------------------------------------------------------------------
 
-def _hash(frame: pd.DataFrame, cols) -> np.ndarray:
-    if frame.empty:
-        return np.empty(0, dtype="uint64")
-    return pd.util.hash_pandas_object(frame[list(cols)], index=False).to_numpy()
+def _stage_rows(con, name: str, frame: pd.DataFrame, cols: list[str], key) -> None:
+    """``name``: each row of ``frame`` as its hash h, its key's hash k and its mutual_id m (DuckDB, in parallel)."""
+    con.register(f"{name}_frame", frame)
+    keyed = ", ".join(q(c) for c in key or cols)
+    mutual = q("mutual_id") if "mutual_id" in cols else "CAST(NULL AS VARCHAR)"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT hash({', '.join(q(c) for c in cols)}) AS h, "  # identifiers only
+                f"hash({keyed}) AS k, {mutual} AS m FROM {name}_frame")
+    con.unregister(f"{name}_frame")
 
 
 def diff_frames(old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(rows added/changed/removed/unchanged per table, the mutuals whose rows changed and in which tables).
 
-    Rows are matched by primary key where the table has one (a changed row keeps its key), else as whole rows.
+    Rows are matched by primary key where the table has one (a changed row keeps its key), else as whole rows
+    (``queries/import_diff_keyed.sql``, ``queries/import_diff_rows.sql``).
     """
     old, new = _complete(old), _complete(new)
     counts, touched = [], []
-    for table in ALL_TABLES:
-        a, b, cols, key = old[table], new[table], columns(table), primary_key(table)
-        ha, hb = _hash(a, cols), _hash(b, cols)
-        if key:
-            ka, kb = _hash(a, key), _hash(b, key)
-            before = pd.Series(ha, index=ka)
-            before = before[~before.index.duplicated()]
-            known = np.isin(kb, ka) & ~pd.Series(kb).duplicated().to_numpy()  # a repeated key is added
-            changed_b = np.zeros(len(b), dtype=bool)
-            changed_b[known] = before.reindex(kb[known]).to_numpy() != hb[known]
-            removed_a = ~np.isin(ka, kb)
-            counts.append((table, int((~known).sum()), int(changed_b.sum()), int(removed_a.sum()),
-                           int(known.sum() - changed_b.sum())))
-            new_rows, old_rows = ~known | changed_b, removed_a | np.isin(ka, kb[changed_b])
-        else:
-            ca, cb = pd.Series(ha).value_counts(), pd.Series(hb).value_counts()
-            same = int(np.minimum(ca, cb.reindex(ca.index, fill_value=0)).sum()) if len(ca) else 0
-            counts.append((table, len(b) - same, 0, len(a) - same, same))
-            new_rows, old_rows = ~np.isin(hb, ha), ~np.isin(ha, hb)
-        if "mutual_id" in cols:
-            ids = pd.concat([b.loc[new_rows, "mutual_id"], a.loc[old_rows, "mutual_id"]]).drop_duplicates()
-            touched.append(pd.DataFrame({"mutual_id": ids.to_numpy(), "table": table}))
+    con = connect(":memory:", read_only=False)
+    try:
+        for table in ALL_TABLES:
+            cols, key = columns(table), primary_key(table)
+            _stage_rows(con, "old_rows", old[table], cols, key)
+            _stage_rows(con, "new_rows", new[table], cols, key)
+            per = con.execute(load_sql("import_diff_keyed" if key else "import_diff_rows")).df()
+            counts.append((table, *(int(per[c].sum()) for c in DIFF_COLUMNS[1:])))
+            hit = per[per[["added", "changed", "removed", "replaced"]].sum(axis=1) > 0]["mutual_id"].dropna()
+            touched.append(pd.DataFrame({"mutual_id": hit.to_numpy(dtype=object), "table": table}))
+    finally:
+        con.close()
     diff = pd.DataFrame(counts, columns=DIFF_COLUMNS)
     names = {m: n for f in (old["mutuals"], new["mutuals"]) for m, n in zip(f["mutual_id"], f["name"])}
     touched.append(pd.DataFrame({"mutual_id": pd.Series([], dtype=object), "table": ""}))
@@ -213,9 +208,10 @@ def _prepend(report: Report, problems: list[Problem]) -> None:
     del report.problems[MAX_PROBLEMS:]
 
 
-def _read(path: Path) -> tuple[dict[str, RawTable], list[Problem], frozenset]:  # tables, problems, unread
+def _read(path: Path, max_bytes: int | None) -> tuple[dict[str, RawTable], list[Problem], frozenset]:
+    """(tables, problems, tables not read) of ``path``, at most ``max_bytes`` (None: the upload limit)."""
     try:
-        return read_source(path), [], frozenset()
+        return read_source(path, max_bytes=max_bytes), [], frozenset()
     except SourceError as exc:
         return exc.tables, list(exc.problems), exc.unread
 
@@ -232,12 +228,15 @@ def _make(kind: str, report: Report, frames: dict[str, pd.DataFrame], current: d
 
 # --- the three kinds of import -----------------------------------------------------------------------------
 
-def preview_dataset(path: Path) -> Preview:
-    """A whole dataset (a folder or ZIP of CSVs, or an XLSX with a sheet per table), checked completely."""
+def preview_dataset(path: Path, *, max_bytes: int | None = None) -> Preview:
+    """A whole dataset (a folder or ZIP of CSVs, or an XLSX with a sheet per table), checked completely.
+
+    ``max_bytes`` caps the files' size (default: the config's upload limit).
+    """
     path, seconds = Path(path), {}
     started = time.perf_counter()
     base = _active_version()
-    raw, problems, unread = _read(path)
+    raw, problems, unread = _read(path, max_bytes)
     seconds["read"] = time.perf_counter() - started
     started = time.perf_counter()
     if problems and not raw:
@@ -249,7 +248,8 @@ def preview_dataset(path: Path) -> Preview:
     return _make("dataset", report, frames, current_frames(), (path,), seconds, base)
 
 
-def preview_tables(path: Path, *, mode: str = "append", tables: list[str] | None = None) -> Preview:
+def preview_tables(path: Path, *, mode: str = "append", tables: list[str] | None = None,
+                   max_bytes: int | None = None) -> Preview:
     """Some tables into the active dataset: ``append`` adds rows; ``replace`` replaces the rows of the mutuals
     the new rows mention (by commissioner_id for commissioners, key for dataset_info). The result is validated
     as a complete dataset, foreign keys included."""
@@ -258,7 +258,7 @@ def preview_tables(path: Path, *, mode: str = "append", tables: list[str] | None
     path, seconds = Path(path), {}
     started = time.perf_counter()
     base = _active_version()
-    raw, problems, unread = _read(path)
+    raw, problems, unread = _read(path, max_bytes)
     chosen = list(dict.fromkeys(tables)) if tables else [t for t in raw if t in ALL_TABLES]
     unknown = [t for t in chosen if t not in ALL_TABLES]
     chosen = [t for t in chosen if t in ALL_TABLES and t not in unread]
@@ -360,7 +360,7 @@ def confirm(preview: Preview, *, message: str = "") -> Manifest:
         raise ValueError("the active dataset changed since this preview: preview the import again")
     with tempfile.TemporaryDirectory(prefix="mutuals-import-") as tmp:
         write_csvs(preview.frames, tmp)
-        return workspace.create_version(Path(tmp), sources=list(preview.sources),
+        return workspace.create_version(Path(tmp), sources=list(preview.sources), checked=True,
                                         normalisations=list(preview.normalisations), message=message)
 
 
