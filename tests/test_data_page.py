@@ -209,3 +209,21 @@ def test_uploaded_names_are_cut_to_a_safe_base_name(tmp_path):
     folder, paths = data_page.write_uploads([("a/m.csv", b"1"), ("b/m.csv", b"2")], tmp_path)
     assert [p.name for p in paths] == ["m.csv", "m-2.csv"] and all(p.parent == tmp_path for p in paths)
     assert [p.read_bytes() for p in paths] == [b"1", b"2"]
+
+
+def test_a_session_started_after_an_import_sees_it_named_dated_and_without_the_synthetic_badge(home, tmp_path):
+    def sidebar(at: AppTest) -> tuple[bool, list[str]]:
+        badge = any("synthetic-badge" in h.value for h in at.sidebar.get("html"))
+        return badge, [md_unescape(c.value) for c in at.sidebar.caption]
+
+    seed_version = active()
+    badge, captions = sidebar(open_data())
+    assert badge and f"Imported data ({seed_version}) · data up to 30 Jun 2026" in captions  # the seed: synthetic
+
+    tables = seed_tables()
+    tables["dataset_info"] = [{"key": "synthetic", "value": "false"}, {"key": "name", "value": "Our mutuals"}] + [
+        row for row in tables["dataset_info"] if row["key"] not in ("synthetic", "name")]
+    folder = handmade.write_csvs(tmp_path / "ours", tables)
+    ours = workspace.create_version(folder, sources=[], normalisations=[], message="ours")
+    badge, captions = sidebar(open_data())  # a new session, after the swap
+    assert not badge and f"Our mutuals ({ours.version}) · data up to 30 Jun 2026" in captions

@@ -213,3 +213,17 @@ def test_the_xlsx_template_filled_with_the_sample_imports_to_the_samples_indicat
     with Database(imported) as db, Database(sample) as reference:
         for as_of in (None, date(2024, 3, 31)):
             pd.testing.assert_frame_equal(compute_indicators(db, as_of), compute_indicators(reference, as_of))
+
+
+def test_a_version_is_made_from_a_folder_or_written_in_place_not_both(tmp_path, monkeypatch, handmade_dir):
+    from mutuals.infra import workspace
+
+    monkeypatch.setenv("MUTUALS_HOME", str(tmp_path / "home"))
+    for given in ({}, {"csv_dir": handmade_dir, "write": lambda folder: None}):
+        with pytest.raises(ValueError, match="not both"):
+            workspace.create_version(sources=[], normalisations=[], **given)
+    written = []
+    manifest = workspace.create_version(sources=[], normalisations=[], write=lambda folder: written.append(
+        [(folder / p.name).write_bytes(p.read_bytes()) for p in handmade_dir.glob("*.csv")]))
+    assert written and manifest.rows["mutuals"] == 6 and workspace.active().version == manifest.version
+    assert [p.name for p in (tmp_path / "home").iterdir() if p.name.startswith(".tmp-")] == []

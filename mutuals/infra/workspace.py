@@ -24,6 +24,7 @@ import re
 import secrets
 import shutil
 import signal
+from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
@@ -350,17 +351,22 @@ def _describe(db_file: Path) -> tuple[dict[str, int], dict[str, str], str | None
     return rows, info, None if pd.isna(day) else pd.Timestamp(day).date().isoformat()
 
 
-def create_version(csv_dir: Path, *, sources: list[Path], normalisations: list[str],
-                   message: str = "", checked: bool = False) -> Manifest:
+def create_version(csv_dir: Path | None = None, *, sources: list[Path], normalisations: list[str],
+                   message: str = "", checked: bool = False, write: Callable[[Path], object] | None = None) -> Manifest:
     """Import the contract CSVs in ``csv_dir`` as a new version and activate it; all or nothing.
 
-    Raises BuildError when the CSVs do not build (nothing changes). ``sources`` are the files the user gave
-    (hashed into the manifest); ``normalisations`` what was changed on the way in, in words.
+    ``write``, instead of ``csv_dir``, writes the CSVs straight into the version being made (inside the
+    workspace's ``.tmp-*`` folder, so a killed import leaves nothing outside it). Raises BuildError when the
+    CSVs do not build (nothing changes). ``sources`` are the files the user gave (hashed into the manifest);
+    ``normalisations`` what was changed on the way in, in words; ``checked`` that the CSVs are the import
+    validator's output (see :func:`mutuals.infra.build.build`).
     """
     from mutuals.infra import build as build_module
     from mutuals.infra import versions
 
-    csv_dir = Path(csv_dir)
+    if (csv_dir is None) == (write is None):
+        raise ValueError("give the folder of CSVs or a writer of them, not both")
+    csv_dir = Path(csv_dir) if csv_dir is not None else Path("the import")
     with _lock():
         _cleanup_locked()
         now = datetime.now(timezone.utc).replace(microsecond=0)
@@ -368,7 +374,9 @@ def create_version(csv_dir: Path, *, sources: list[Path], normalisations: list[s
         work = home() / f"{TMP_PREFIX}{secrets.token_hex(8)}"
         try:
             (work / CSV_DIR).mkdir(parents=True)
-            for table in build_module.ALL_TABLES:  # a missing table is the build's to report
+            if write is not None:
+                write(work / CSV_DIR)
+            for table in build_module.ALL_TABLES if write is None else ():  # a missing one is the build's to report
                 if (csv_dir / f"{table}.csv").is_file():
                     shutil.copyfile(csv_dir / f"{table}.csv", work / CSV_DIR / f"{table}.csv")
             _crash_point("validate")

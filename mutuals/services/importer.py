@@ -5,7 +5,6 @@ version, activated atomically. Problems are placed in the user's file (or as row
 from __future__ import annotations
 
 import re
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -358,10 +357,9 @@ def confirm(preview: Preview, *, message: str = "") -> Manifest:
         raise ValueError(f"the import has {preview.report.total:,} problem(s): nothing was changed")
     if preview.kind != "dataset" and _active_version() != preview.base:
         raise ValueError("the active dataset changed since this preview: preview the import again")
-    with tempfile.TemporaryDirectory(prefix="mutuals-import-") as tmp:
-        write_csvs(preview.frames, tmp)
-        return workspace.create_version(Path(tmp), sources=list(preview.sources), checked=True,
-                                        normalisations=list(preview.normalisations), message=message)
+    return workspace.create_version(write=lambda folder: write_csvs(preview.frames, folder), checked=True,
+                                    sources=list(preview.sources), normalisations=list(preview.normalisations),
+                                    message=message)
 
 
 # --- for the command line ----------------------------------------------------------------------------------
