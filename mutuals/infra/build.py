@@ -102,6 +102,12 @@ def _schema_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[st
     return [(name, dtype, has_default) for name, dtype, has_default in rows]
 
 
+def _defaults(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    """The schema's default expression of each column of ``table`` that has one."""
+    return dict(con.execute("SELECT column_name, column_default FROM information_schema.columns "
+                            "WHERE table_name = $t AND column_default IS NOT NULL", {"t": table}).fetchall())
+
+
 def _constraints(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple]:
     return con.execute(
         "SELECT constraint_type, expression, constraint_column_names, referenced_table, referenced_column_names "
@@ -235,8 +241,7 @@ def _load_table(con: duckdb.DuckDBPyConnection, table: str, path: Path, limits: 
     con.register("staging", read.frame)
     try:
         _check_values(con, path, columns, limits)
-        defaults = dict(con.execute("SELECT column_name, column_default FROM information_schema.columns "
-                                    "WHERE table_name = $t AND column_default IS NOT NULL", {"t": table}).fetchall())
+        defaults = _defaults(con, table)
         # an empty cell of a column with a default takes the default (the schema's own expression)
         typed = ", ".join(f"coalesce(TRY_CAST(NULLIF(trim({q(n)}), '') AS {t}), {defaults[n]}) AS {q(n)}"
                           if n in defaults else f"TRY_CAST(NULLIF(trim({q(n)}), '') AS {t}) AS {q(n)}"
@@ -264,8 +269,7 @@ def _load_checked(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> tup
     if header != [name for name, _, _ in columns]:
         raise BuildError(path, f"expected the header {','.join(n for n, _, _ in columns)} written by the import, "
                                f"got {_shown(','.join(header))}", line=1)
-    defaults = dict(con.execute("SELECT column_name, column_default FROM information_schema.columns "
-                                "WHERE table_name = $t AND column_default IS NOT NULL", {"t": table}).fetchall())
+    defaults = _defaults(con, table)
     typed = ", ".join(f"coalesce(CAST(NULLIF(c{i}, '') AS {t}), {defaults[n]})" if n in defaults
                       else f"CAST(NULLIF(c{i}, '') AS {t})" for i, (n, t, _) in enumerate(columns))
     names = {f"c{i}": "VARCHAR" for i in range(len(columns))}
